@@ -1,0 +1,51 @@
+# kgc — stages as file targets: a rerun does only what is missing.
+#   make          install (npm ci when needed), build, run the demo pipeline on the synthetic dataset
+#   make test     unit, contract, CLI and end-to-end tests (node's built-in runner)
+#   make bench    benchmarks (JSON lines on stdout)
+
+SHELL := /bin/bash
+KGC := node dist/src/cli/kgc.js
+DS ?= synth
+SEED ?= 42
+SYNTH_FLAGS ?=
+TS_SOURCES := $(shell find src tests bench -name '*.ts' 2>/dev/null)
+
+.PHONY: all demo install build test bench bench-io clean
+
+all: demo
+
+install: node_modules/.installed
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+build: dist/.built
+dist/.built: node_modules/.installed tsconfig.json $(TS_SOURCES)
+	npx tsc -p tsconfig.json
+	@touch $@
+
+# --- data stage -------------------------------------------------------------------------------
+data/raw/synth/processed/num_entities.npy: | dist/.built
+	$(KGC) data synth --out data/raw/synth --seed $(SEED) $(SYNTH_FLAGS)
+
+data/synth/manifest.json: data/raw/synth/processed/num_entities.npy dist/.built
+	$(KGC) data import --ogb data/raw/synth --name synth --out data
+
+data/$(DS)/stats.json: data/$(DS)/manifest.json
+	$(KGC) data stats data/$(DS) --json > $@.tmp && mv $@.tmp $@
+
+demo: data/$(DS)/stats.json
+	$(KGC) data stats data/$(DS)
+	$(KGC) runs list
+
+# --- tests and benchmarks ---------------------------------------------------------------------
+test: dist/.built
+	node --test --test-concurrency=2 $$(find dist/tests -name '*.test.js' | sort)
+
+bench: bench-io
+
+bench-io: dist/.built
+	node dist/bench/io.bench.js
+
+clean:
+	rm -rf dist data/raw data/synth
