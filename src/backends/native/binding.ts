@@ -1,0 +1,280 @@
+/**
+ * The one door to the C++ addon (build/Release/kgc_native.node). Every call is typed and
+ * validated here (lengths, dtypes, id ranges) before it crosses into native code; problems throw
+ * KgcError. C++ signatures are given above each declaration.
+ */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { KgcError } from "../../core/errors.js";
+
+/** One encoder's tables. shape: rows [numRows, raw], state [numRows]; concat: W [out, featDim + raw], b [out]. */
+export interface EncoderBuffers {
+  numRows: number;
+  raw: number;
+  concat: boolean;
+  rows: Float32Array;
+  state: Float32Array;
+  featDim?: number;
+  /** shape: [numRows, featDim]; float16 bits (Uint16Array) or float32 */
+  feat?: Uint16Array | Float32Array;
+  W?: Float32Array;
+  b?: Float32Array;
+  mW?: Float32Array;
+  vW?: Float32Array;
+  mb?: Float32Array;
+  vb?: Float32Array;
+}
+
+export interface NativeTrainConfig {
+  batch: number;
+  negatives: number;
+  /** 0 = self-adversarial log-sigmoid, 1 = margin */
+  lossKind: 0 | 1;
+  advTemp: number;
+  margin: number;
+  reg: number;
+  lr: number;
+  lrDecay: number;
+  lrInterval: number;
+  denseLr: number;
+  beta1: number;
+  beta2: number;
+  adamEps: number;
+}
+
+export interface NativeTrainData {
+  length: number;
+  /** shape: [length] each */
+  head: Int32Array;
+  relation: Int32Array;
+  tail: Int32Array;
+  /** shape: [length], a permutation of 0..length-1 (reshuffled in shards by the threads) */
+  perm: Int32Array;
+  /** shape: [length] per-positive loss weights, or absent */
+  posWeight?: Float32Array;
+}
+
+export interface NativeSpec {
+  model: string;
+  dim: number;
+  block: number;
+  gamma: number;
+  phaseScale: number;
+  entity: EncoderBuffers;
+  relation: EncoderBuffers;
+  config: NativeTrainConfig;
+  data?: NativeTrainData;
+}
+
+/** Training counters shared with the threads; saved in checkpoints for an exact resume. */
+export interface NativeCounters {
+  /** [steps done, optimizer updates done] */
+  global: Float64Array;
+  /** shape: [threads, 4] xoshiro256** states */
+  rng: BigUint64Array;
+  /** shape: [threads, 2] permutation cursor, local step */
+  threads: Float64Array;
+}
+
+export interface TrainChunkResult {
+  lossSum: number;
+  steps: number;
+  diverged: boolean;
+  divergedStep: number;
+}
+
+export interface BatchGradients {
+  /** shape: [numEntities, entity.raw] */
+  entity: Float32Array;
+  /** shape: [numRelations, relation.raw] */
+  relation: Float32Array;
+  entityW?: Float32Array;
+  entityB?: Float32Array;
+  relationW?: Float32Array;
+  relationB?: Float32Array;
+}
+
+export interface ExplicitBatch {
+  /** shape: [B] each */
+  head: Int32Array;
+  relation: Int32Array;
+  tail: Int32Array;
+  /** shape: [N] */
+  negatives: Int32Array;
+  tailSide: boolean;
+  posWeight?: Float32Array;
+}
+
+/** The raw addon. Only this file sees it. */
+interface RawAddon {
+  // Napi::Array modelNames()
+  modelNames(): string[];
+  // {relation, prepared} modelWidths(name, dim, block)
+  modelWidths(name: string, dim: number, block: number): { relation: number; prepared: number };
+  // {gemm, simd} buildInfo()
+  buildInfo(): { gemm: string; simd: string };
+  // double gradients(spec, batch, out)  -- forwardBackward(), gradients added into out
+  gradients(spec: any, batch: any, out: any): number;
+  // void score(spec, keep, relation, tailSide, candidates, K, out) -- scoreShared / scoreRows
+  score(spec: any, keep: Int32Array, rel: Int32Array, tailSide: boolean, cands: Int32Array, k: number, out: Float32Array): void;
+  // Promise train(spec, counters, threads, steps) -- trainSteps() on an AsyncWorker
+  train(spec: any, counters: any, threads: number, steps: number): Promise<TrainChunkResult>;
+  // ArrayBuffer mapFile(path) -- mmap MAP_PRIVATE
+  mapFile(path: string): ArrayBuffer;
+}
+
+const ADDON_CANDIDATES = ["../../../../build/Release/kgc_native.node", "../../../build/Release/kgc_native.node"];
+let addon: RawAddon | null = null;
+let loadError: string | null = null;
+
+function load(): RawAddon {
+  if (addon) return addon;
+  const require = createRequire(import.meta.url);
+  for (const rel of ADDON_CANDIDATES) {
+    const path = fileURLToPath(new URL(rel, import.meta.url));
+    if (!existsSync(path)) continue;
+    try {
+      addon = require(path) as RawAddon;
+      return addon;
+    } catch (err) {
+      loadError = `${path}: ${(err as Error).message}`;
+    }
+  }
+  throw new KgcError("build/Release/kgc_native.node", loadError ?? "native addon not built; run `npm ci` or `npx node-gyp rebuild`");
+}
+
+export function nativeAvailable(): boolean {
+  try {
+    load();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function nativeModelNames(): string[] {
+  return load().modelNames();
+}
+
+export function nativeBuildInfo(): { gemm: string; simd: string } {
+  return load().buildInfo();
+}
+
+export function nativeModelWidths(model: string, dim: number, block: number): { relation: number; prepared: number } {
+  checkModel(model);
+  return load().modelWidths(model, dim, block);
+}
+
+function checkModel(model: string): void {
+  const names = load().modelNames();
+  if (!names.includes(model)) throw new KgcError("model", `unknown native kernel '${model}' (known: ${names.join(", ")})`);
+}
+
+function need(cond: boolean, what: string, problem: string): void {
+  if (!cond) throw new KgcError(what, problem);
+}
+
+function checkLen(a: ArrayLike<number> | undefined, n: number, what: string): void {
+  need(a !== undefined, what, "missing");
+  need(a!.length >= n, what, `has ${a!.length} elements, needs ${n}`);
+}
+
+function checkEncoder(e: EncoderBuffers, out: number, what: string): void {
+  need(Number.isInteger(e.numRows) && e.numRows > 0, `${what}.numRows`, "must be a positive integer");
+  checkLen(e.rows, e.numRows * e.raw, `${what}.rows`);
+  checkLen(e.state, e.numRows, `${what}.state`);
+  if (!e.concat) {
+    need(e.raw === out, `${what}.raw`, `shallow encoder needs raw width ${out}, got ${e.raw}`);
+    return;
+  }
+  const featDim = e.featDim ?? 0;
+  need(featDim > 0, `${what}.featDim`, "concat encoder needs features");
+  need(e.feat instanceof Uint16Array || e.feat instanceof Float32Array, `${what}.feat`, "must be Uint16Array (float16) or Float32Array");
+  checkLen(e.feat, e.numRows * featDim, `${what}.feat`);
+  const w = out * (featDim + e.raw);
+  for (const k of ["W", "mW", "vW"] as const) checkLen(e[k], w, `${what}.${k}`);
+  for (const k of ["b", "mb", "vb"] as const) checkLen(e[k], out, `${what}.${k}`);
+}
+
+function checkIds(ids: Int32Array, n: number, limit: number, what: string): void {
+  checkLen(ids, n, what);
+  for (let i = 0; i < n; i++) {
+    const v = ids[i]!;
+    if (v < 0 || v >= limit) throw new KgcError(what, `id ${v} at position ${i} is outside [0, ${limit})`);
+  }
+}
+
+const validatedData = new WeakSet<NativeTrainData>();
+
+/** Validates a spec (and its training data once per data object). */
+export function validateSpec(spec: NativeSpec, withData: boolean): void {
+  checkModel(spec.model);
+  need(Number.isInteger(spec.dim) && spec.dim > 0, "dim", "must be a positive integer");
+  need(Number.isInteger(spec.block) && spec.block > 0 && spec.dim % spec.block === 0 && spec.block <= 512, "block", `must divide dim ${spec.dim} (and be <= 512)`);
+  const widths = load().modelWidths(spec.model, spec.dim, spec.block);
+  checkEncoder(spec.entity, spec.dim, "entity");
+  checkEncoder(spec.relation, widths.relation, "relation");
+  const c = spec.config;
+  need(Number.isInteger(c.batch) && c.batch > 0, "batch", "must be a positive integer");
+  need(Number.isInteger(c.negatives) && c.negatives > 0, "negatives", "must be a positive integer");
+  if (!withData) return;
+  const d = spec.data;
+  need(d !== undefined && d.length > 0, "data", "no training triples");
+  if (validatedData.has(d!)) return;
+  checkIds(d!.head, d!.length, spec.entity.numRows, "train.head");
+  checkIds(d!.tail, d!.length, spec.entity.numRows, "train.tail");
+  checkIds(d!.relation, d!.length, spec.relation.numRows, "train.relation");
+  checkIds(d!.perm, d!.length, d!.length, "train.perm");
+  if (d!.posWeight) checkLen(d!.posWeight, d!.length, "train.posWeight");
+  validatedData.add(d!);
+}
+
+/** Loss of one explicit batch; adds its gradients into `out` (no update). */
+export function nativeGradients(spec: NativeSpec, batch: ExplicitBatch, out: BatchGradients): number {
+  validateSpec(spec, false);
+  const B = spec.config.batch;
+  checkIds(batch.head, B, spec.entity.numRows, "batch.head");
+  checkIds(batch.tail, B, spec.entity.numRows, "batch.tail");
+  checkIds(batch.relation, B, spec.relation.numRows, "batch.relation");
+  checkIds(batch.negatives, spec.config.negatives, spec.entity.numRows, "batch.negatives");
+  checkLen(out.entity, spec.entity.numRows * spec.entity.raw, "out.entity");
+  checkLen(out.relation, spec.relation.numRows * spec.relation.raw, "out.relation");
+  return load().gradients(spec, batch, out);
+}
+
+/**
+ * Scores B queries (kept entity `keep`, relation, side) against candidates: shared (k = 0,
+ * candidates [N], out [B, N]) or per row (candidates [B, k], out [B, k]).
+ */
+export function nativeScore(spec: NativeSpec, keep: Int32Array, relation: Int32Array, tailSide: boolean, candidates: Int32Array, k: number, out: Float32Array): void {
+  validateSpec(spec, false);
+  const B = keep.length;
+  checkIds(keep, B, spec.entity.numRows, "keep");
+  checkIds(relation, B, spec.relation.numRows, "relation");
+  checkIds(candidates, candidates.length, spec.entity.numRows, "candidates");
+  if (k > 0) need(candidates.length === B * k, "candidates", `must hold B*k = ${B * k} ids`);
+  checkLen(out, k > 0 ? B * k : B * candidates.length, "out");
+  load().score(spec, keep, relation, tailSide, candidates, k, out);
+}
+
+/** Runs `steps` training steps on `threads` C++ threads off the main thread. */
+export async function nativeTrain(spec: NativeSpec, counters: NativeCounters, threads: number, steps: number): Promise<TrainChunkResult> {
+  validateSpec(spec, true);
+  need(Number.isInteger(threads) && threads >= 1 && threads <= 256, "threads", "must be an integer in [1, 256]");
+  need(Number.isInteger(steps) && steps >= 0, "steps", "must be a non-negative integer");
+  checkLen(counters.global, 2, "counters.global");
+  need(counters.rng instanceof BigUint64Array && counters.rng.length >= 4 * threads, "counters.rng", `needs ${4 * threads} words`);
+  checkLen(counters.threads, 2 * threads, "counters.threads");
+  return load().train(spec, counters, threads, steps);
+}
+
+/** Maps a whole file read-only (copy-on-write); the mapping lives as long as the ArrayBuffer. */
+export function nativeMapFile(path: string): ArrayBuffer {
+  try {
+    return load().mapFile(path);
+  } catch (err) {
+    if (err instanceof KgcError) throw err;
+    throw new KgcError(path, (err as Error).message);
+  }
+}

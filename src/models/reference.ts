@@ -1,0 +1,94 @@
+/**
+ * Float64 reference of one training batch (encoder -> operator -> comparator -> loss), the oracle
+ * for the native kernels' gradients (central finite differences) and scores. Slow; tiny inputs.
+ */
+import type { Interaction, ModelShape } from "./interaction.js";
+import { compare } from "./interaction.js";
+
+export interface ReferenceEncoder {
+  /** shape: [rows, raw] */
+  rows: Float64Array;
+  raw: number;
+  /** concat only: shape [rows, featDim], W [out, featDim + raw], b [out] */
+  feat?: Float64Array;
+  featDim?: number;
+  W?: Float64Array;
+  b?: Float64Array;
+}
+
+export interface ReferenceLoss {
+  kind: "logsigmoid" | "margin";
+  advTemp: number;
+  margin: number;
+  reg: number;
+}
+
+export interface ReferenceBatch {
+  head: ArrayLike<number>;
+  relation: ArrayLike<number>;
+  tail: ArrayLike<number>;
+  negatives: ArrayLike<number>;
+  tailSide: boolean;
+  posWeight?: ArrayLike<number>;
+}
+
+export function encodeRow(e: ReferenceEncoder, id: number, out: number): Float64Array {
+  const u = e.rows.subarray(id * e.raw, (id + 1) * e.raw);
+  if (!e.W) return Float64Array.from(u);
+  const F = e.featDim!, inW = F + e.raw;
+  const x = new Float64Array(out);
+  for (let o = 0; o < out; o++) {
+    let acc = e.b![o]!;
+    for (let c = 0; c < F; c++) acc += e.W[o * inW + c]! * e.feat![id * F + c]!;
+    for (let c = 0; c < e.raw; c++) acc += e.W[o * inW + F + c]! * u[c]!;
+    x[o] = acc;
+  }
+  return x;
+}
+
+const softplus = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+
+/**
+ * Loss of a batch. `frozenWeights` (shape [B, N]) fixes the self-adversarial weights, which
+ * training treats as constants; the weights used are returned.
+ */
+export function referenceBatchLoss(m: Interaction, shape: ModelShape, ent: ReferenceEncoder, rel: ReferenceEncoder, loss: ReferenceLoss, batch: ReferenceBatch, frozenWeights?: Float64Array): { loss: number; weights: Float64Array } {
+  const B = batch.head.length, N = batch.negatives.length;
+  const relOut = m.relationWidth(shape.dim, shape.block);
+  const weights = new Float64Array(B * N);
+  const cands = Array.from(batch.negatives, (id) => encodeRow(ent, id, shape.dim));
+  let wsum = 0;
+  for (let i = 0; i < B; i++) wsum += batch.posWeight ? batch.posWeight[i]! : 1;
+  let total = 0;
+  for (let i = 0; i < B; i++) {
+    const keep = batch.tailSide ? batch.head[i]! : batch.tail[i]!;
+    const target = batch.tailSide ? batch.tail[i]! : batch.head[i]!;
+    const p = m.prepare(encodeRow(rel, batch.relation[i]!, relOut), shape);
+    const q = m.query(encodeRow(ent, keep, shape.dim), p, batch.tailSide, shape);
+    const sPos = compare(m.comparator, q, encodeRow(ent, target, shape.dim), shape);
+    const s = cands.map((c) => compare(m.comparator, q, c, shape));
+    const wi = (batch.posWeight ? batch.posWeight[i]! : 1) / wsum;
+    if (loss.kind === "margin") {
+      for (const sj of s) total += (wi / N) * Math.max(0, loss.margin - sPos + sj);
+      continue;
+    }
+    if (frozenWeights) {
+      weights.set(frozenWeights.subarray(i * N, (i + 1) * N), i * N);
+    } else {
+      const mx = Math.max(...s.map((v) => loss.advTemp * v));
+      const e = s.map((v) => (loss.advTemp > 0 ? Math.exp(loss.advTemp * v - mx) : 1));
+      const z = e.reduce((a, b) => a + b, 0);
+      e.forEach((v, j) => (weights[i * N + j] = v / z));
+    }
+    let neg = 0;
+    s.forEach((v, j) => (neg += weights[i * N + j]! * softplus(v)));
+    total += 0.5 * wi * (softplus(-sPos) + neg);
+  }
+  if (loss.reg > 0) {
+    const touchedE = new Set([...Array.from(batch.head), ...Array.from(batch.tail), ...Array.from(batch.negatives)]);
+    const touchedR = new Set(Array.from(batch.relation));
+    for (const [enc, ids] of [[ent, touchedE], [rel, touchedR]] as const)
+      for (const id of ids) for (let x = 0; x < enc.raw; x++) total += loss.reg * Math.abs(enc.rows[id * enc.raw + x]!) ** 3;
+  }
+  return { loss: total, weights };
+}

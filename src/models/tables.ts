@@ -1,0 +1,75 @@
+/**
+ * Model tables: allocation and initialisation of the learned rows, optimizer state and encoder
+ * weights, as one NativeSpec the engine trains in place (DGL-KE init: rows ~ U(-eps, eps),
+ * eps = (gamma + 2) / hidden; concat encoder W Xavier-uniform, b ~ U(+-1/sqrt(fan_in))).
+ */
+import type { EncoderBuffers, NativeSpec, NativeTrainConfig } from "../backends/native/binding.js";
+import { KgcError } from "../core/errors.js";
+import { Rng } from "../core/rng.js";
+import type { Interaction, ModelShape } from "./interaction.js";
+import { checkModelShape } from "./interaction.js";
+
+export type EncoderKind = "shallow" | "concat";
+
+export interface Features {
+  /** shape: [rows, dim]; float16 bits or float32 */
+  data: Uint16Array | Float32Array;
+  dim: number;
+}
+
+export interface TableOptions {
+  interaction: Interaction;
+  dim: number;
+  block: number;
+  gamma: number;
+  encoder: EncoderKind;
+  numEntities: number;
+  numRelations: number;
+  entityFeatures: Features | null;
+  relationFeatures: Features | null;
+  seed: number;
+}
+
+export function modelShape(o: Pick<TableOptions, "interaction" | "dim" | "block" | "gamma">): ModelShape {
+  checkModelShape(o.interaction, o.dim, o.block);
+  return { dim: o.dim, block: o.block, gamma: o.gamma, phaseScale: o.interaction.phaseScale(o.gamma, o.dim) };
+}
+
+function uniform(rng: Rng, a: Float32Array, range: number): void {
+  for (let i = 0; i < a.length; i++) a[i] = (rng.next() * 2 - 1) * range;
+}
+
+function encoder(what: string, rng: Rng, rows: number, raw: number, out: number, concat: boolean, feat: Features | null, range: number): EncoderBuffers {
+  if (concat && !feat) throw new KgcError(`${what} features`, "the concat encoder needs features but the dataset has none");
+  const e: EncoderBuffers = { numRows: rows, raw, concat, rows: new Float32Array(rows * raw), state: new Float32Array(rows) };
+  uniform(rng, e.rows, range);
+  if (!concat || !feat) return e;
+  if (feat.data.length !== rows * feat.dim) throw new KgcError(`${what} features`, `expected ${rows} x ${feat.dim} values, got ${feat.data.length}`);
+  const inW = feat.dim + raw;
+  e.featDim = feat.dim;
+  e.feat = feat.data;
+  e.W = new Float32Array(out * inW);
+  uniform(rng, e.W, Math.sqrt(6 / (inW + out)));
+  e.b = new Float32Array(out);
+  uniform(rng, e.b, 1 / Math.sqrt(inW));
+  e.mW = new Float32Array(out * inW);
+  e.vW = new Float32Array(out * inW);
+  e.mb = new Float32Array(out);
+  e.vb = new Float32Array(out);
+  return e;
+}
+
+/** Allocates and initialises every table of a model. */
+export function createSpec(o: TableOptions, config: NativeTrainConfig): NativeSpec {
+  const shape = modelShape(o);
+  const rng = new Rng(o.seed);
+  const eps = o.interaction.initRange(o.gamma, o.dim);
+  const relWidth = o.interaction.relationWidth(o.dim, o.block);
+  const concat = o.encoder === "concat";
+  const entity = encoder("entity", rng, o.numEntities, o.dim, o.dim, concat, o.entityFeatures, eps);
+  const relation = encoder("relation", rng, o.numRelations, relWidth, relWidth, concat, o.relationFeatures, eps);
+  if (o.interaction.initRelationRow) {
+    for (let r = 0; r < o.numRelations; r++) o.interaction.initRelationRow(relation.rows.subarray(r * relWidth, (r + 1) * relWidth), shape);
+  }
+  return { model: o.interaction.name, dim: o.dim, block: o.block, gamma: o.gamma, phaseScale: shape.phaseScale, entity, relation, config };
+}

@@ -1,0 +1,289 @@
+// N-API registration only: converts JS objects of typed arrays into kernel structs and back.
+// Validation with user-facing messages lives in src/backends/native/binding.ts; the checks here
+// only stop a wrong call from touching memory out of bounds.
+#include <napi.h>
+#include <cmath>
+#include <string>
+#include "common/engine.h"
+#include "common/gemm.h"
+#include "common/mmap.h"
+
+using namespace kgc;
+
+namespace {
+
+[[noreturn]] void fail(Napi::Env env, const std::string& msg) { throw Napi::TypeError::New(env, "kgc native: " + msg); }
+
+template <typename T>
+T* typed(Napi::Env env, const Napi::Object& o, const char* key, napi_typedarray_type type, size_t need,
+         bool optional = false) {
+  Napi::Value v = o.Get(key);
+  if (optional && (v.IsUndefined() || v.IsNull())) return nullptr;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type) fail(env, std::string(key) + " has the wrong type");
+  Napi::TypedArray a = v.As<Napi::TypedArray>();
+  if (a.ElementLength() < need) fail(env, std::string(key) + " is too short");
+  return reinterpret_cast<T*>(static_cast<uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset());
+}
+
+double num(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsNumber()) fail(o.Env(), std::string(key) + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+EncoderTables parseEncoder(Napi::Env env, const Napi::Object& o, int out) {
+  EncoderTables e;
+  e.numRows = int64_t(num(o, "numRows"));
+  e.raw = int(num(o, "raw"));
+  e.out = out;
+  e.concat = o.Get("concat").ToBoolean().Value();
+  e.rows = typed<float>(env, o, "rows", napi_float32_array, size_t(e.numRows) * e.raw);
+  e.rowState = typed<float>(env, o, "state", napi_float32_array, size_t(e.numRows));
+  if (!e.concat) {
+    if (e.raw != out) fail(env, "shallow encoder needs raw == out");
+    return e;
+  }
+  e.featDim = int(num(o, "featDim"));
+  Napi::Value f = o.Get("feat");
+  if (!f.IsTypedArray()) fail(env, "feat must be a typed array");
+  const auto ft = f.As<Napi::TypedArray>().TypedArrayType();
+  e.featDtype = ft == napi_uint16_array ? 1 : (ft == napi_float32_array ? 2 : 0);
+  if (e.featDtype == 0) fail(env, "feat must be Uint16Array (float16 bits) or Float32Array");
+  e.feat = e.featDtype == 1 ? static_cast<const void*>(typed<uint16_t>(env, o, "feat", ft, size_t(e.numRows) * e.featDim))
+                            : static_cast<const void*>(typed<float>(env, o, "feat", ft, size_t(e.numRows) * e.featDim));
+  const size_t w = size_t(e.wSize());
+  e.W = typed<float>(env, o, "W", napi_float32_array, w);
+  e.b = typed<float>(env, o, "b", napi_float32_array, size_t(out));
+  e.mW = typed<float>(env, o, "mW", napi_float32_array, w);
+  e.vW = typed<float>(env, o, "vW", napi_float32_array, w);
+  e.mb = typed<float>(env, o, "mb", napi_float32_array, size_t(out));
+  e.vb = typed<float>(env, o, "vb", napi_float32_array, size_t(out));
+  return e;
+}
+
+Context parseContext(Napi::Env env, const Napi::Object& spec, bool withData) {
+  Context c;
+  const std::string name = spec.Get("model").ToString().Utf8Value();
+  c.model = findModel(name.c_str());
+  if (!c.model) fail(env, "unknown model " + name);
+  ModelShape& s = c.shape;
+  s.dim = int(num(spec, "dim"));
+  s.block = int(num(spec, "block"));
+  s.gamma = float(num(spec, "gamma"));
+  s.phaseScale = float(num(spec, "phaseScale"));
+  if (s.dim <= 0 || s.block <= 0 || s.dim % s.block != 0 || s.block > 512) fail(env, "bad dim/block");
+  s.relWidth = c.model->relWidth(s.dim, s.block);
+  s.prepWidth = c.model->prepWidth(s.dim, s.block);
+  c.ent = parseEncoder(env, spec.Get("entity").As<Napi::Object>(), s.dim);
+  c.rel = parseEncoder(env, spec.Get("relation").As<Napi::Object>(), s.relWidth);
+  c.numEntities = c.ent.numRows;
+  const Napi::Object cfg = spec.Get("config").As<Napi::Object>();
+  TrainConfig& t = c.cfg;
+  t.B = int(num(cfg, "batch"));
+  t.N = int(num(cfg, "negatives"));
+  t.loss.kind = num(cfg, "lossKind") == 1 ? LossKind::Margin : LossKind::LogSigmoid;
+  t.loss.advTemp = float(num(cfg, "advTemp"));
+  t.loss.margin = float(num(cfg, "margin"));
+  t.reg = float(num(cfg, "reg"));
+  t.lr = float(num(cfg, "lr"));
+  t.lrDecay = float(num(cfg, "lrDecay"));
+  t.lrInterval = int64_t(num(cfg, "lrInterval"));
+  t.adam = {float(num(cfg, "denseLr")), float(num(cfg, "beta1")), float(num(cfg, "beta2")), float(num(cfg, "adamEps"))};
+  if (t.B <= 0 || t.N <= 0) fail(env, "batch and negatives must be positive");
+  if (withData) {
+    const Napi::Object d = spec.Get("data").As<Napi::Object>();
+    c.data.n = int64_t(num(d, "length"));
+    if (c.data.n <= 0) fail(env, "no training triples");
+    const size_t n = size_t(c.data.n);
+    c.data.head = typed<int32_t>(env, d, "head", napi_int32_array, n);
+    c.data.rel = typed<int32_t>(env, d, "relation", napi_int32_array, n);
+    c.data.tail = typed<int32_t>(env, d, "tail", napi_int32_array, n);
+    c.data.perm = typed<int32_t>(env, d, "perm", napi_int32_array, n);
+    c.data.posWeight = typed<float>(env, d, "posWeight", napi_float32_array, n, true);
+  }
+  return c;
+}
+
+Napi::Value ModelNames(const Napi::CallbackInfo& info) {
+  int count = 0;
+  const char* const* names = modelNames(&count);
+  Napi::Array out = Napi::Array::New(info.Env(), count);
+  for (int i = 0; i < count; i++) out.Set(uint32_t(i), names[i]);
+  return out;
+}
+
+Napi::Value ModelWidths(const Napi::CallbackInfo& info) {
+  const std::string name = info[0].ToString().Utf8Value();
+  const ModelKernel* m = findModel(name.c_str());
+  if (!m) fail(info.Env(), "unknown model " + name);
+  const int dim = info[1].ToNumber().Int32Value(), block = info[2].ToNumber().Int32Value();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("relation", m->relWidth(dim, block));
+  o.Set("prepared", m->prepWidth(dim, block));
+  return o;
+}
+
+Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("gemm", gemmBackend());
+#if defined(__AVX512F__)
+  o.Set("simd", "avx512");
+#elif defined(__AVX2__)
+  o.Set("simd", "avx2");
+#else
+  o.Set("simd", "scalar");
+#endif
+  return o;
+}
+
+// gradients(spec, batch, out) -> loss; out gets dense gradients of every raw table / dense weight.
+Napi::Value Gradients(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Context c = parseContext(env, info[0].As<Napi::Object>(), false);
+  const Napi::Object batch = info[1].As<Napi::Object>();
+  const Napi::Object out = info[2].As<Napi::Object>();
+  const size_t B = size_t(c.cfg.B), N = size_t(c.cfg.N);
+  const int32_t* h = typed<int32_t>(env, batch, "head", napi_int32_array, B);
+  const int32_t* r = typed<int32_t>(env, batch, "relation", napi_int32_array, B);
+  const int32_t* t = typed<int32_t>(env, batch, "tail", napi_int32_array, B);
+  const int32_t* neg = typed<int32_t>(env, batch, "negatives", napi_int32_array, N);
+  const float* wPos = typed<float>(env, batch, "posWeight", napi_float32_array, B, true);
+  const bool tailSide = batch.Get("tailSide").ToBoolean().Value();
+  for (size_t i = 0; i < B; i++)
+    if (h[i] < 0 || h[i] >= c.ent.numRows || t[i] < 0 || t[i] >= c.ent.numRows || r[i] < 0 || r[i] >= c.rel.numRows)
+      fail(env, "batch id out of range");
+  for (size_t j = 0; j < N; j++)
+    if (neg[j] < 0 || neg[j] >= c.ent.numRows) fail(env, "negative id out of range");
+  float* dE = typed<float>(env, out, "entity", napi_float32_array, size_t(c.ent.numRows) * c.ent.raw);
+  float* dR = typed<float>(env, out, "relation", napi_float32_array, size_t(c.rel.numRows) * c.rel.raw);
+  Work w;
+  const double loss = forwardBackward(c, w, h, r, t, neg, wPos, tailSide);
+  for (size_t u = 0; u < w.uEnt.size(); u++)
+    for (int x = 0; x < c.ent.raw; x++) dE[int64_t(w.uEnt[u]) * c.ent.raw + x] += w.dRawE[u * c.ent.raw + x];
+  for (size_t u = 0; u < w.uRel.size(); u++)
+    for (int x = 0; x < c.rel.raw; x++) dR[int64_t(w.uRel[u]) * c.rel.raw + x] += w.dRawR[u * c.rel.raw + x];
+  auto copyDense = [&](const char* key, const std::vector<float>& src) {
+    float* dst = typed<float>(env, out, key, napi_float32_array, src.size());
+    for (size_t x = 0; x < src.size(); x++) dst[x] += src[x];
+  };
+  if (c.ent.concat) {
+    copyDense("entityW", w.dWe);
+    copyDense("entityB", w.dbe);
+  }
+  if (c.rel.concat) {
+    copyDense("relationW", w.dWr);
+    copyDense("relationB", w.dbr);
+  }
+  return Napi::Number::New(env, loss);
+}
+
+// score(spec, keep, relation, tailSide, candidates, K, out): K = 0 -> shared candidates [N]
+// (out [B, N]); K > 0 -> per-row candidates [B, K] (out [B, K]).
+Napi::Value Score(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Context c = parseContext(env, info[0].As<Napi::Object>(), false);
+  Napi::Object args = Napi::Object::New(env);
+  args.Set("keep", info[1]);
+  args.Set("relation", info[2]);
+  args.Set("candidates", info[4]);
+  args.Set("out", info[6]);
+  const bool tailSide = info[3].ToBoolean().Value();
+  const int K = info[5].ToNumber().Int32Value();
+  const size_t B = info[1].As<Napi::TypedArray>().ElementLength();
+  const size_t nc = info[4].As<Napi::TypedArray>().ElementLength();
+  const int32_t* keep = typed<int32_t>(env, args, "keep", napi_int32_array, B);
+  const int32_t* rel = typed<int32_t>(env, args, "relation", napi_int32_array, B);
+  const int32_t* cands = typed<int32_t>(env, args, "candidates", napi_int32_array, nc);
+  if (K > 0 && nc != B * size_t(K)) fail(env, "candidates must be [B, K]");
+  float* out = typed<float>(env, args, "out", napi_float32_array, K > 0 ? nc : B * nc);
+  for (size_t i = 0; i < B; i++)
+    if (keep[i] < 0 || keep[i] >= c.ent.numRows || rel[i] < 0 || rel[i] >= c.rel.numRows) fail(env, "id out of range");
+  for (size_t j = 0; j < nc; j++)
+    if (cands[j] < 0 || cands[j] >= c.ent.numRows) fail(env, "candidate id out of range");
+  if (K > 0)
+    scoreRows(c, keep, rel, tailSide, int(B), cands, K, out);
+  else
+    scoreShared(c, keep, rel, tailSide, int(B), cands, int(nc), out);
+  return env.Undefined();
+}
+
+class TrainWorker : public Napi::AsyncWorker {
+ public:
+  TrainWorker(Napi::Env env, Napi::Object spec, Napi::Object counters, int threads, int64_t steps)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), threads_(threads), steps_(steps) {
+    ctx_ = parseContext(env, spec, true);
+    const size_t T = size_t(threads);
+    k_.global = typed<double>(env, counters, "global", napi_float64_array, 2);
+    k_.rng = typed<uint64_t>(env, counters, "rng", napi_biguint64_array, 4 * T);
+    k_.threadState = typed<double>(env, counters, "threads", napi_float64_array, 2 * T);
+    for (int64_t i = 0; i < ctx_.data.n; i++) {
+      const int32_t p = ctx_.data.perm[i];
+      if (p < 0 || p >= ctx_.data.n) fail(env, "perm out of range");
+    }
+    keepSpec_ = Napi::Persistent(spec);
+    keepCounters_ = Napi::Persistent(counters);
+  }
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute() override { result_ = trainSteps(ctx_, k_, threads_, steps_); }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("lossSum", result_.lossSum);
+    o.Set("steps", double(result_.steps));
+    o.Set("diverged", result_.diverged);
+    o.Set("divergedStep", double(result_.divergedStep));
+    deferred_.Resolve(o);
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Context ctx_;
+  TrainCounters k_{};
+  TrainResult result_;
+  int threads_;
+  int64_t steps_;
+  Napi::ObjectReference keepSpec_, keepCounters_;
+};
+
+// train(spec, counters, threads, steps) -> Promise<{lossSum, steps, diverged, divergedStep}>
+Napi::Value Train(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int threads = info[2].ToNumber().Int32Value();
+  const int64_t steps = info[3].ToNumber().Int64Value();
+  if (threads < 1 || threads > 256 || steps < 0) fail(env, "bad threads/steps");
+  auto* w = new TrainWorker(env, info[0].As<Napi::Object>(), info[1].As<Napi::Object>(), threads, steps);
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
+// mapFile(path) -> ArrayBuffer over the whole file (copy-on-write private mapping).
+Napi::Value MapFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string path = info[0].ToString().Utf8Value();
+  std::string error;
+  const Mapping m = mapFile(path, error);
+  if (!m.data) throw Napi::Error::New(env, path + ": cannot map (" + error + ")");
+  return Napi::ArrayBuffer::New(env, m.data, m.size, [](Napi::Env, void* data, size_t* size) {
+    unmapFile(data, *size);
+    delete size;
+  }, new size_t(m.size));
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("modelNames", Napi::Function::New(env, ModelNames));
+  exports.Set("modelWidths", Napi::Function::New(env, ModelWidths));
+  exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
+  exports.Set("gradients", Napi::Function::New(env, Gradients));
+  exports.Set("score", Napi::Function::New(env, Score));
+  exports.Set("train", Napi::Function::New(env, Train));
+  exports.Set("mapFile", Napi::Function::New(env, MapFile));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(kgc_native, Init)

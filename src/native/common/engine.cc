@@ -1,0 +1,283 @@
+#include "engine.h"
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <thread>
+
+namespace kgc {
+
+namespace {
+
+// Sorted unique ids of `ids` into `u`; slot[i] = position of ids[i] in u.
+int uniqueIds(const int32_t* ids, int n, std::vector<int32_t>& u, int32_t* slot,
+              std::vector<std::pair<int32_t, int32_t>>& buf) {
+  buf.resize(n);
+  for (int i = 0; i < n; i++) buf[i] = {ids[i], i};
+  std::sort(buf.begin(), buf.end());
+  u.clear();
+  for (int i = 0; i < n; i++) {
+    if (i == 0 || buf[i].first != buf[i - 1].first) u.push_back(buf[i].first);
+    slot[buf[i].second] = int32_t(u.size() - 1);
+  }
+  return int(u.size());
+}
+
+template <typename T>
+void zeroed(std::vector<T>& v, size_t n) {
+  v.assign(n, T(0));
+}
+
+double l3(const EncoderTables& e, const std::vector<int32_t>& ids, float coef, float* dRaw) {
+  if (coef <= 0) return 0;
+  double total = 0;
+  for (size_t u = 0; u < ids.size(); u++) {
+    const float* row = e.rows + int64_t(ids[u]) * e.raw;
+    float* g = dRaw + u * e.raw;
+    for (int x = 0; x < e.raw; x++) {
+      const float a = std::fabs(row[x]);
+      total += double(a) * a * a;
+      g[x] += 3.0f * coef * a * row[x];
+    }
+  }
+  return coef * total;
+}
+
+// Encodes the unique entity ids of the batch and the relation operator's prepared rows.
+void encodeBatch(const Context& c, Work& w, const int32_t* r, int B) {
+  const ModelShape& s = c.shape;
+  const int U = int(w.uEnt.size());
+  w.Xe.resize(size_t(U) * s.dim);
+  encoderForward(c.ent, w.uEnt.data(), U, w.Xe.data(), w.encE);
+  w.rslot.resize(B);
+  const int Ur = uniqueIds(r, B, w.uRel, w.rslot.data(), w.sortBuf);
+  w.Xr.resize(size_t(Ur) * s.relWidth);
+  encoderForward(c.rel, w.uRel.data(), Ur, w.Xr.data(), w.encR);
+  w.P.resize(size_t(Ur) * s.prepWidth);
+  for (int u = 0; u < Ur; u++) c.model->prep(w.Xr.data() + size_t(u) * s.relWidth, w.P.data() + size_t(u) * s.prepWidth, s);
+}
+
+void buildQueries(const Context& c, Work& w, int B, bool tailSide) {
+  const ModelShape& s = c.shape;
+  w.Q.resize(size_t(B) * s.dim);
+  for (int i = 0; i < B; i++)
+    c.model->apply(w.Xe.data() + size_t(w.slot[i]) * s.dim, w.P.data() + size_t(w.rslot[i]) * s.prepWidth,
+                   w.Q.data() + size_t(i) * s.dim, tailSide, s);
+}
+
+void gatherRows(const Work& w, const int32_t* slots, int n, int dim, std::vector<float>& out) {
+  out.resize(size_t(n) * dim);
+  for (int i = 0; i < n; i++) std::memcpy(out.data() + size_t(i) * dim, w.Xe.data() + size_t(slots[i]) * dim, sizeof(float) * dim);
+}
+
+}  // namespace
+
+double forwardBackward(const Context& c, Work& w, const int32_t* h, const int32_t* r, const int32_t* t,
+                       const int32_t* neg, const float* wPos, bool tailSide) {
+  const ModelShape& s = c.shape;
+  const int B = c.cfg.B, N = c.cfg.N, d = s.dim;
+  const int32_t* keep = tailSide ? h : t;
+  const int32_t* target = tailSide ? t : h;
+  w.ids.resize(size_t(2 * B + N));
+  std::memcpy(w.ids.data(), keep, sizeof(int32_t) * B);
+  std::memcpy(w.ids.data() + B, target, sizeof(int32_t) * B);
+  std::memcpy(w.ids.data() + 2 * B, neg, sizeof(int32_t) * N);
+  w.slot.resize(w.ids.size());
+  const int U = uniqueIds(w.ids.data(), int(w.ids.size()), w.uEnt, w.slot.data(), w.sortBuf);
+  encodeBatch(c, w, r, B);
+  const int Ur = int(w.uRel.size());
+  buildQueries(c, w, B, tailSide);
+  gatherRows(w, w.slot.data() + B, B, d, w.T);
+  gatherRows(w, w.slot.data() + 2 * B, N, d, w.C);
+
+  w.sPos.resize(B);
+  w.S.resize(size_t(B) * N);
+  pairScore(c.model->comparator, s, w.Q.data(), w.T.data(), B, w.sPos.data());
+  blockScore(c.model->comparator, s, w.Q.data(), B, w.C.data(), N, w.S.data(), w.cmp);
+  w.gPos.resize(B);
+  w.G.resize(size_t(B) * N);
+  double loss = lossForward(c.cfg.loss, w.sPos.data(), w.S.data(), wPos, B, N, w.gPos.data(), w.G.data());
+
+  zeroed(w.dQ, size_t(B) * d);
+  zeroed(w.dT, size_t(B) * d);
+  zeroed(w.dC, size_t(N) * d);
+  pairBackward(c.model->comparator, s, w.Q.data(), w.T.data(), B, w.gPos.data(), w.dQ.data(), w.dT.data());
+  blockBackward(c.model->comparator, s, w.Q.data(), B, w.C.data(), N, w.G.data(), w.dQ.data(), w.dC.data(), w.cmp);
+
+  zeroed(w.dXe, size_t(U) * d);
+  zeroed(w.dP, size_t(Ur) * s.prepWidth);
+  for (int i = 0; i < B; i++)
+    c.model->applyBackward(w.Xe.data() + size_t(w.slot[i]) * d, w.P.data() + size_t(w.rslot[i]) * s.prepWidth,
+                           w.dQ.data() + size_t(i) * d, w.dXe.data() + size_t(w.slot[i]) * d,
+                           w.dP.data() + size_t(w.rslot[i]) * s.prepWidth, tailSide, s);
+  for (int i = 0; i < B; i++) {
+    float* dst = w.dXe.data() + size_t(w.slot[B + i]) * d;
+    const float* src = w.dT.data() + size_t(i) * d;
+    for (int x = 0; x < d; x++) dst[x] += src[x];
+  }
+  for (int j = 0; j < N; j++) {
+    float* dst = w.dXe.data() + size_t(w.slot[2 * B + j]) * d;
+    const float* src = w.dC.data() + size_t(j) * d;
+    for (int x = 0; x < d; x++) dst[x] += src[x];
+  }
+  zeroed(w.dXr, size_t(Ur) * s.relWidth);
+  for (int u = 0; u < Ur; u++)
+    c.model->prepBackward(w.Xr.data() + size_t(u) * s.relWidth, w.P.data() + size_t(u) * s.prepWidth,
+                          w.dP.data() + size_t(u) * s.prepWidth, w.dXr.data() + size_t(u) * s.relWidth, s);
+
+  w.dRawE.resize(size_t(U) * c.ent.raw);
+  w.dRawR.resize(size_t(Ur) * c.rel.raw);
+  if (c.ent.concat) {
+    zeroed(w.dWe, size_t(c.ent.wSize()));
+    zeroed(w.dbe, size_t(c.ent.out));
+  }
+  if (c.rel.concat) {
+    zeroed(w.dWr, size_t(c.rel.wSize()));
+    zeroed(w.dbr, size_t(c.rel.out));
+  }
+  encoderBackward(c.ent, w.uEnt.data(), U, w.dXe.data(), w.dRawE.data(), w.dWe.data(), w.dbe.data(), w.encE);
+  encoderBackward(c.rel, w.uRel.data(), Ur, w.dXr.data(), w.dRawR.data(), w.dWr.data(), w.dbr.data(), w.encR);
+  loss += l3(c.ent, w.uEnt, c.cfg.reg, w.dRawE.data());
+  loss += l3(c.rel, w.uRel, c.cfg.reg, w.dRawR.data());
+  return loss;
+}
+
+namespace {
+
+void applyUpdates(const Context& c, Work& w, int64_t step) {
+  const TrainConfig& cfg = c.cfg;
+  const float decay = float(std::pow(double(cfg.lrDecay), double(step / std::max<int64_t>(cfg.lrInterval, 1))));
+  const float lr = cfg.lr * decay;
+  for (size_t u = 0; u < w.uEnt.size(); u++) {
+    const int64_t id = w.uEnt[u];
+    adagradRow(c.ent.rows + id * c.ent.raw, c.ent.rowState + id, w.dRawE.data() + u * c.ent.raw, c.ent.raw, lr);
+  }
+  for (size_t u = 0; u < w.uRel.size(); u++) {
+    const int64_t id = w.uRel[u];
+    adagradRow(c.rel.rows + id * c.rel.raw, c.rel.rowState + id, w.dRawR.data() + u * c.rel.raw, c.rel.raw, lr);
+  }
+  AdamConfig adam = cfg.adam;
+  adam.lr *= decay;
+  if (c.ent.concat) {
+    adamUpdate(c.ent.W, c.ent.mW, c.ent.vW, w.dWe.data(), size_t(c.ent.wSize()), adam, step + 1);
+    adamUpdate(c.ent.b, c.ent.mb, c.ent.vb, w.dbe.data(), size_t(c.ent.out), adam, step + 1);
+  }
+  if (c.rel.concat) {
+    adamUpdate(c.rel.W, c.rel.mW, c.rel.vW, w.dWr.data(), size_t(c.rel.wSize()), adam, step + 1);
+    adamUpdate(c.rel.b, c.rel.mb, c.rel.vb, w.dbr.data(), size_t(c.rel.out), adam, step + 1);
+  }
+}
+
+void shuffleShard(int32_t* perm, int64_t lo, int64_t hi, Rng& rng) {
+  for (int64_t i = hi - 1; i > lo; i--) {
+    const int64_t j = lo + int64_t(rng.below(uint64_t(i - lo + 1)));
+    std::swap(perm[i], perm[j]);
+  }
+}
+
+}  // namespace
+
+TrainResult trainSteps(const Context& c, const TrainCounters& k, int threads, int64_t steps) {
+  const int64_t start = int64_t(k.global[0]);
+  const int64_t end = start + steps;
+  std::atomic<int64_t> next{start};
+  std::atomic<bool> stop{false};
+  std::vector<TrainResult> results(threads);
+  auto worker = [&](int tid) {
+    Work w;
+    Rng rng{k.rng + 4 * tid};
+    const TrainData& data = c.data;
+    const int64_t lo = int64_t((__int128)data.n * tid / threads), hi = int64_t((__int128)data.n * (tid + 1) / threads);
+    int64_t cursor = int64_t(k.threadState[2 * tid]);
+    int64_t local = int64_t(k.threadState[2 * tid + 1]);
+    const int B = c.cfg.B, N = c.cfg.N;
+    w.h.resize(B);
+    w.r.resize(B);
+    w.t.resize(B);
+    w.neg.resize(N);
+    std::vector<float> wPos(data.posWeight ? B : 0);
+    TrainResult& res = results[tid];
+    while (!stop.load(std::memory_order_relaxed)) {
+      const int64_t s = next.fetch_add(1);
+      if (s >= end) break;
+      for (int i = 0; i < B; i++) {
+        if (cursor < lo || cursor >= hi) {
+          shuffleShard(data.perm, lo, hi, rng);
+          cursor = lo;
+        }
+        const int64_t e = data.perm[cursor++];
+        w.h[i] = data.head[e];
+        w.r[i] = data.rel[e];
+        w.t[i] = data.tail[e];
+        if (data.posWeight) wPos[i] = data.posWeight[e];
+      }
+      for (int j = 0; j < N; j++) w.neg[j] = int32_t(rng.below(uint64_t(c.numEntities)));
+      const bool tailSide = local % 2 == 0;
+      local++;
+      const double loss = forwardBackward(c, w, w.h.data(), w.r.data(), w.t.data(), w.neg.data(),
+                                          data.posWeight ? wPos.data() : nullptr, tailSide);
+      if (!std::isfinite(loss)) {
+        res.diverged = true;
+        res.divergedStep = s;
+        stop.store(true);
+        break;
+      }
+      applyUpdates(c, w, s);
+      res.lossSum += loss;
+      res.steps++;
+    }
+    k.threadState[2 * tid] = double(cursor);
+    k.threadState[2 * tid + 1] = double(local);
+  };
+  if (threads == 1) {
+    worker(0);
+  } else {
+    std::vector<std::thread> pool;
+    for (int tid = 0; tid < threads; tid++) pool.emplace_back(worker, tid);
+    for (auto& th : pool) th.join();
+  }
+  TrainResult total;
+  for (const TrainResult& r : results) {
+    total.lossSum += r.lossSum;
+    total.steps += r.steps;
+    if (r.diverged && (!total.diverged || r.divergedStep < total.divergedStep)) {
+      total.diverged = true;
+      total.divergedStep = r.divergedStep;
+    }
+  }
+  k.global[0] = double(start + total.steps);
+  k.global[1] += double(total.steps);
+  return total;
+}
+
+void scoreShared(const Context& c, const int32_t* keep, const int32_t* rel, bool tailSide, int B,
+                 const int32_t* cands, int N, float* S) {
+  Work w;
+  w.ids.resize(size_t(B) + N);
+  std::memcpy(w.ids.data(), keep, sizeof(int32_t) * B);
+  std::memcpy(w.ids.data() + B, cands, sizeof(int32_t) * N);
+  w.slot.resize(w.ids.size());
+  uniqueIds(w.ids.data(), int(w.ids.size()), w.uEnt, w.slot.data(), w.sortBuf);
+  encodeBatch(c, w, rel, B);
+  buildQueries(c, w, B, tailSide);
+  gatherRows(w, w.slot.data() + B, N, c.shape.dim, w.C);
+  blockScore(c.model->comparator, c.shape, w.Q.data(), B, w.C.data(), N, S, w.cmp);
+}
+
+void scoreRows(const Context& c, const int32_t* keep, const int32_t* rel, bool tailSide, int B,
+               const int32_t* cands, int K, float* S) {
+  Work w;
+  w.ids.resize(size_t(B) * (K + 1));
+  std::memcpy(w.ids.data(), keep, sizeof(int32_t) * B);
+  std::memcpy(w.ids.data() + B, cands, sizeof(int32_t) * B * K);
+  w.slot.resize(w.ids.size());
+  uniqueIds(w.ids.data(), int(w.ids.size()), w.uEnt, w.slot.data(), w.sortBuf);
+  encodeBatch(c, w, rel, B);
+  buildQueries(c, w, B, tailSide);
+  const int d = c.shape.dim;
+  for (int i = 0; i < B; i++) {
+    gatherRows(w, w.slot.data() + B + size_t(i) * K, K, d, w.C);
+    blockScore(c.model->comparator, c.shape, w.Q.data() + size_t(i) * d, 1, w.C.data(), K, S + size_t(i) * K, w.cmp);
+  }
+}
+
+}  // namespace kgc

@@ -1,0 +1,83 @@
+// Training engine: one step = sample B positives (thread's shard of a permutation) and N shared
+// uniform negatives, encode the unique rows, apply the relation operator, compare, loss, backward,
+// then sparse Adagrad on rows and Adam on dense encoder weights. T threads run steps Hogwild-style
+// over the shared tables.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <vector>
+#include "comparators.h"
+#include "encoder.h"
+#include "loss.h"
+#include "model.h"
+#include "optim.h"
+#include "rng.h"
+
+namespace kgc {
+
+struct TrainConfig {
+  int B = 0, N = 0;
+  LossConfig loss{LossKind::LogSigmoid, 1.0f, 1.0f};
+  float reg = 0;             // L3 coefficient on raw rows touched by the batch
+  float lr = 0.1f;           // Adagrad
+  float lrDecay = 1.0f;      // lr * decay^floor(step / interval)
+  int64_t lrInterval = 1;
+  AdamConfig adam{1e-4f, 0.9f, 0.999f, 1e-8f};
+};
+
+struct TrainData {
+  const int32_t *head = nullptr, *rel = nullptr, *tail = nullptr;
+  int64_t n = 0;
+  const float* posWeight = nullptr;  // shape: [n] or null
+  int32_t* perm = nullptr;           // shape: [n] shards of a permutation, reshuffled per epoch
+};
+
+struct Context {
+  const ModelKernel* model = nullptr;
+  ModelShape shape{};
+  EncoderTables ent, rel;
+  TrainConfig cfg;
+  TrainData data;
+  int64_t numEntities = 0;
+};
+
+// Scratch of one thread (never shared).
+struct Work {
+  std::vector<int32_t> ids, slot, uEnt, rslot, uRel, h, r, t, neg;
+  std::vector<std::pair<int32_t, int32_t>> sortBuf;
+  std::vector<float> Xe, Xr, P, Q, T, C, sPos, S, gPos, G, dQ, dT, dC, dXe, dXr, dP, dRawE, dRawR;
+  std::vector<float> dWe, dbe, dWr, dbr;
+  EncoderWork encE, encR;
+  CompareScratch cmp;
+};
+
+// Forward + backward of one explicit batch. Leaves per-unique raw-row gradients in
+// w.dRawE [U, raw] (ids w.uEnt) / w.dRawR (ids w.uRel) and dense grads in w.dW*, w.db*.
+// keep/target = heads/tails on the tail side and tails/heads on the head side.
+double forwardBackward(const Context& c, Work& w, const int32_t* h, const int32_t* r, const int32_t* t,
+                       const int32_t* neg, const float* wPos, bool tailSide);
+
+struct TrainCounters {
+  double* global;        // [2]: steps done, Adam updates done
+  uint64_t* rng;         // [T, 4]
+  double* threadState;   // [T, 2]: permutation cursor, local step
+};
+
+struct TrainResult {
+  double lossSum = 0;
+  int64_t steps = 0;
+  bool diverged = false;
+  int64_t divergedStep = -1;
+};
+
+// Runs `steps` more steps on `threads` threads.
+TrainResult trainSteps(const Context& c, const TrainCounters& k, int threads, int64_t steps);
+
+// Scores B queries (kept entity + relation, side) against N shared candidates -> S [B, N].
+void scoreShared(const Context& c, const int32_t* keep, const int32_t* rel, bool tailSide, int B,
+                 const int32_t* cands, int N, float* S);
+// Scores each query against its own K candidates (cands [B, K]) -> S [B, K].
+void scoreRows(const Context& c, const int32_t* keep, const int32_t* rel, bool tailSide, int B,
+               const int32_t* cands, int K, float* S);
+
+}  // namespace kgc

@@ -1,0 +1,27 @@
+// ComplEx (Trouillon et al. 2016): score = Re(<h, r, conj(t)>). Tail side: q = h * r compared by
+// dot product with [t_re ; t_im]; head side: q = t * conj(r) compared with [h_re ; h_im].
+#pragma once
+#include "../common/model.h"
+#include "complex-mul.h"
+#include <cstring>
+
+namespace kgc::complex {
+
+inline void prep(const float* r, float* p, const ModelShape& s) { std::memcpy(p, r, sizeof(float) * s.dim); }
+
+inline void prepBackward(const float*, const float*, const float* dp, float* dr, const ModelShape& s) {
+  for (int k = 0; k < s.dim; k++) dr[k] += dp[k];
+}
+
+inline void apply(const float* e, const float* p, float* q, bool tail, const ModelShape& s) {
+  cmul::apply(e, p, q, tail, s.dim / 2);
+}
+
+inline void applyBackward(const float* e, const float* p, const float* dq, float* de, float* dp, bool tail,
+                          const ModelShape& s) {
+  cmul::backward(e, p, dq, de, dp, tail, s.dim / 2);
+}
+
+inline const ModelKernel kernel{"complex", Comparator::Dot, sameWidth, sameWidth, prep, prepBackward, apply, applyBackward};
+
+}  // namespace kgc::complex

@@ -1,0 +1,50 @@
+/** Tiny random models shared by the contract tests. */
+import type { NativeSpec, NativeTrainConfig } from "../../src/backends/native/binding.js";
+import { Rng } from "../../src/core/rng.js";
+import { float16ToFloat32, float32ToFloat16 } from "../../src/io/float16.js";
+import type { Interaction } from "../../src/models/interaction.js";
+import type { ReferenceEncoder } from "../../src/models/reference.js";
+import { createSpec, type EncoderKind } from "../../src/models/tables.js";
+
+export const tinyConfig = (over: Partial<NativeTrainConfig> = {}): NativeTrainConfig => ({
+  batch: 4, negatives: 5, lossKind: 0, advTemp: 1, margin: 1, reg: 0, lr: 0.1, lrDecay: 1, lrInterval: 1,
+  denseLr: 1e-3, beta1: 0.9, beta2: 0.999, adamEps: 1e-8, ...over,
+});
+
+/** dim / block small but valid for every model (QuatE needs dim % 4, OTE dim % block). */
+export function tinyShape(m: Interaction): { dim: number; block: number } {
+  return m.comparator === "block-l2" ? { dim: 8, block: 4 } : { dim: 8, block: 1 };
+}
+
+export function tinySpec(m: Interaction, encoder: EncoderKind, seed: number, over: Partial<NativeTrainConfig> = {}, numEntities = 10, numRelations = 3): NativeSpec {
+  const { dim, block } = tinyShape(m);
+  const rng = new Rng(seed + 1000);
+  const feat = (rows: number, d: number): { data: Uint16Array; dim: number } => {
+    const f = new Float32Array(rows * d).map(() => rng.normal() * 0.5);
+    return { data: float32ToFloat16(f), dim: d };
+  };
+  const spec = createSpec({
+    interaction: m, dim, block, gamma: 3, encoder, numEntities, numRelations,
+    entityFeatures: encoder === "concat" ? feat(numEntities, 6) : null,
+    relationFeatures: encoder === "concat" ? feat(numRelations, 5) : null, seed,
+  }, tinyConfig(over));
+  // spread rows beyond the tiny init range so scores and gradients are not all near zero
+  for (const e of [spec.entity, spec.relation]) for (let i = 0; i < e.rows.length; i++) e.rows[i] = e.rows[i]! * 4 + rng.normal() * 0.3;
+  return spec;
+}
+
+export function referenceEncoders(spec: NativeSpec): { ent: ReferenceEncoder; rel: ReferenceEncoder } {
+  const conv = (e: NativeSpec["entity"]): ReferenceEncoder => {
+    const r: ReferenceEncoder = { rows: Float64Array.from(e.rows), raw: e.raw };
+    if (!e.concat) return r;
+    const f = new Float32Array(e.feat!.length);
+    if (e.feat instanceof Uint16Array) float16ToFloat32(e.feat, f);
+    else f.set(e.feat!);
+    return { ...r, feat: Float64Array.from(f), featDim: e.featDim!, W: Float64Array.from(e.W!), b: Float64Array.from(e.b!) };
+  };
+  return { ent: conv(spec.entity), rel: conv(spec.relation) };
+}
+
+export function randomIds(rng: Rng, n: number, limit: number): Int32Array {
+  return Int32Array.from({ length: n }, () => rng.int(limit));
+}
