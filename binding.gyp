@@ -18,7 +18,7 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "-O3", "-march=native", "-ffast-math", "-fno-finite-math-only"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-O3", "-march=native", "-ffast-math", "-fno-finite-math-only", "-Wno-maybe-uninitialized"],
       "conditions": [
         ["kgc_openblas==1", {
           "defines": ["KGC_HAVE_OPENBLAS"],

@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 namespace kgc {
@@ -143,6 +145,23 @@ double forwardBackward(const Context& c, Work& w, const int32_t* h, const int32_
 
 namespace {
 
+// Scratch buffers survive between calls (no page faults from re-allocating ~100 MB per call).
+std::mutex poolMutex;
+std::vector<std::unique_ptr<Work>> pool;
+
+std::unique_ptr<Work> acquireWork() {
+  std::lock_guard<std::mutex> lock(poolMutex);
+  if (pool.empty()) return std::make_unique<Work>();
+  std::unique_ptr<Work> w = std::move(pool.back());
+  pool.pop_back();
+  return w;
+}
+
+void releaseWork(std::unique_ptr<Work> w) {
+  std::lock_guard<std::mutex> lock(poolMutex);
+  if (pool.size() < 64) pool.push_back(std::move(w));
+}
+
 void applyUpdates(const Context& c, Work& w, int64_t step) {
   const TrainConfig& cfg = c.cfg;
   const float decay = float(std::pow(double(cfg.lrDecay), double(step / std::max<int64_t>(cfg.lrInterval, 1))));
@@ -183,7 +202,8 @@ TrainResult trainSteps(const Context& c, const TrainCounters& k, int threads, in
   std::atomic<bool> stop{false};
   std::vector<TrainResult> results(threads);
   auto worker = [&](int tid) {
-    Work w;
+    std::unique_ptr<Work> owned = acquireWork();
+    Work& w = *owned;
     Rng rng{k.rng + 4 * tid};
     const TrainData& data = c.data;
     const int64_t lo = int64_t((__int128)data.n * tid / threads), hi = int64_t((__int128)data.n * (tid + 1) / threads);
@@ -227,6 +247,7 @@ TrainResult trainSteps(const Context& c, const TrainCounters& k, int threads, in
     }
     k.threadState[2 * tid] = double(cursor);
     k.threadState[2 * tid + 1] = double(local);
+    releaseWork(std::move(owned));
   };
   if (threads == 1) {
     worker(0);

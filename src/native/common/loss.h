@@ -7,6 +7,7 @@
 #pragma once
 #include <algorithm>
 #include <cmath>
+#include "vecmath.h"
 
 namespace kgc {
 
@@ -22,6 +23,60 @@ inline float softplus(float x) { return std::fmax(x, 0.0f) + std::log1p(std::exp
 inline float sigmoid(float x) {
   const float e = std::exp(-std::fabs(x));
   return x >= 0 ? 1.0f / (1.0f + e) : e / (1.0f + e);
+}
+
+// One row of negatives, written as branch-free loops so the compiler vectorises them (libmvec
+// expf / log1pf). Writes G[j] = dL/ds_j scaled by `scale`; returns sum_j p_j softplus(s_j).
+inline float negativeRow(const float* S, int N, float advTemp, float scale, float* G) {
+#ifdef __AVX512F__
+  using namespace vec;
+  const __m512 alpha = _mm512_set1_ps(advTemp), zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
+  __m512 vmx = _mm512_set1_ps(-INFINITY);
+  for (int j = 0; j < N; j += 16) {
+    const __mmask16 m = tailMask(N - j);
+    vmx = _mm512_mask_max_ps(vmx, m, vmx, _mm512_mul_ps(alpha, _mm512_maskz_loadu_ps(m, S + j)));
+  }
+  const __m512 mx = _mm512_set1_ps(advTemp > 0 ? _mm512_reduce_max_ps(vmx) : 0.0f);
+  __m512 vz = zero;
+  for (int j = 0; j < N; j += 16) {
+    const __mmask16 m = tailMask(N - j);
+    const __m512 p = vec::exp(_mm512_sub_ps(_mm512_mul_ps(alpha, _mm512_maskz_loadu_ps(m, S + j)), mx));
+    _mm512_mask_storeu_ps(G + j, m, p);
+    vz = _mm512_mask_add_ps(vz, m, vz, p);
+  }
+  const __m512 invZ = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(vz)), vscale = _mm512_set1_ps(scale);
+  __m512 vli = zero;
+  for (int j = 0; j < N; j += 16) {
+    const __mmask16 m = tailMask(N - j);
+    const __m512 x = _mm512_maskz_loadu_ps(m, S + j);
+    const __m512 e = vec::exp(_mm512_sub_ps(zero, _mm512_abs_ps(x)));
+    const __m512 sp = _mm512_add_ps(_mm512_max_ps(x, zero), log1pUnit(e));
+    const __mmask16 nonneg = _mm512_cmp_ps_mask(x, zero, _CMP_GE_OQ);
+    const __m512 sig = _mm512_div_ps(_mm512_mask_blend_ps(nonneg, e, one), _mm512_add_ps(one, e));
+    const __m512 p = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, G + j), invZ);
+    vli = _mm512_mask_add_ps(vli, m, vli, _mm512_mul_ps(p, sp));
+    _mm512_mask_storeu_ps(G + j, m, _mm512_mul_ps(_mm512_mul_ps(vscale, p), sig));
+  }
+  return _mm512_reduce_add_ps(vli);
+#else
+  float mx = 0.0f;
+  if (advTemp > 0) {
+    mx = advTemp * S[0];
+    for (int j = 1; j < N; j++) mx = std::fmax(mx, advTemp * S[j]);
+  }
+  float z = 0;
+  for (int j = 0; j < N; j++) {
+    G[j] = std::exp(advTemp * S[j] - mx);
+    z += G[j];
+  }
+  float li = 0;
+  for (int j = 0; j < N; j++) {
+    const float p = G[j] / z;
+    li += p * softplus(S[j]);
+    G[j] = scale * p * sigmoid(S[j]);
+  }
+  return li;
+#endif
 }
 
 // shape: sPos [B], S [B, N], wPos [B] or null; writes gPos [B] and G [B, N] = dL/dscore.
@@ -52,23 +107,7 @@ inline double lossForward(const LossConfig& cfg, const float* sPos, const float*
     // positive part
     total += 0.5 * wi * softplus(-sPos[i]);
     gPos[i] = -0.5f * wi * sigmoid(-sPos[i]);
-    // negative part: detached softmax weights
-    float mx = -INFINITY;
-    if (cfg.advTemp > 0)
-      for (int j = 0; j < N; j++) mx = std::fmax(mx, cfg.advTemp * Si[j]);
-    float z = 0;
-    for (int j = 0; j < N; j++) {
-      const float p = cfg.advTemp > 0 ? std::exp(cfg.advTemp * Si[j] - mx) : 1.0f;
-      Gi[j] = p;
-      z += p;
-    }
-    const float invZ = 1.0f / z;
-    float li = 0;
-    for (int j = 0; j < N; j++) {
-      const float p = Gi[j] * invZ;
-      li += p * softplus(Si[j]);
-      Gi[j] = 0.5f * wi * p * sigmoid(Si[j]);
-    }
+    const float li = negativeRow(Si, N, cfg.advTemp, 0.5f * wi, Gi);
     total += 0.5 * wi * li;
   }
   return total;
