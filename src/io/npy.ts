@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { commitTmp, tmpPathFor } from "../core/atomic.js";
 import { KgcError } from "../core/errors.js";
@@ -267,6 +267,30 @@ export function readNpyFloat32(path: string): Float32Array2D {
   return { shape: header.shape, data };
 }
 
+/** Reads a whole npy file of int64 offsets (or float64) as float64, exact up to 2^53. */
+export function readNpyFloat64(path: string): { shape: number[]; data: Float64Array } {
+  const header = readNpyHeader(path);
+  const data = new Float64Array(header.rows * header.rowWidth);
+  let offset = 0;
+  for (const chunk of iterateNpyRows(path)) {
+    const view = typedView(chunk.bytes.byteOffset % 8 === 0 ? chunk.bytes : chunk.bytes.slice(), header.dtype);
+    if (view instanceof BigInt64Array || view instanceof BigUint64Array) {
+      const words = new Uint32Array(view.buffer, view.byteOffset, view.length * 2);
+      for (let i = 0; i < view.length; i++) {
+        const high = words[2 * i + 1]!;
+        if (high >= 0x200000) throw new KgcError(path, `element ${offset + i} does not fit 53 bits`);
+        data[offset + i] = high * 4294967296 + words[2 * i]!;
+      }
+    } else if (view instanceof Float64Array || view instanceof Int32Array || view instanceof Uint32Array) {
+      data.set(view, offset);
+    } else {
+      throw new KgcError(path, `dtype ${header.dtype} cannot be read as offsets`);
+    }
+    offset += view.length;
+  }
+  return { shape: header.shape, data };
+}
+
 /**
  * Random access to rows of a large float npy file (e.g. fp16 entity features): reads
  * `rowCount` rows from `rowStart` into `out` as float32 without touching the rest of the file.
@@ -336,6 +360,17 @@ export function encodeNpyData(dtype: NpyDtype, data: NpyData): Uint8Array {
     }
     return new Uint8Array(out.buffer);
   }
+  if (dtype === "<i8" && data instanceof Float64Array) {
+    // offsets beyond 2^31 (CSR indptr) kept exactly up to 2^53
+    const words = new Uint32Array(data.length * 2);
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i]!;
+      if (!Number.isInteger(v) || v < 0) throw new Error(`cannot write ${v} as a non-negative int64`);
+      words[2 * i] = v % 4294967296;
+      words[2 * i + 1] = Math.floor(v / 4294967296);
+    }
+    return new Uint8Array(words.buffer);
+  }
   if (dtype === "<f2" && data instanceof Float32Array) return new Uint8Array(float32ToFloat16(data).buffer);
   if (dtype === "<f8" && data instanceof Float32Array) return new Uint8Array(Float64Array.from(data).buffer);
   if (data.BYTES_PER_ELEMENT !== ITEM_SIZE[dtype]) throw new Error(`cannot write ${data.constructor.name} as ${dtype}`);
@@ -381,6 +416,14 @@ export class NpyWriter {
     let done = 0;
     while (done < bytes.byteLength) done += writeSync(this.fd, bytes, done, bytes.byteLength - done);
     this.written += n;
+  }
+
+  /** Closes and removes the temporary file (after a failure). */
+  abort(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
+    rmSync(this.tmp, { force: true });
   }
 
   close(): void {

@@ -1,0 +1,116 @@
+import { KgcError } from "../core/errors.js";
+import type { Rng } from "../core/rng.js";
+import type { CandidateQueries, Triples } from "../core/types.js";
+
+/**
+ * WikiKG90M's candidate protocol for any dataset: every (h, r, t) of a split becomes a query
+ * (h, r) whose row holds the true tail and `numNegatives` sampled tails t' such that (h, r, t')
+ * is no known triple (train ∪ valid ∪ test), without duplicates; the true tail sits at a
+ * uniformly random index. Deterministic for a given Rng state.
+ */
+export class KnownTriples {
+  private readonly keys = new Set<number>();
+
+  constructor(readonly numEntities: number, readonly numRelations: number, parts: readonly Triples[]) {
+    if (numEntities * numRelations * numEntities >= 2 ** 53) {
+      throw new KgcError("candidates", `graph too large for candidate generation (${numEntities} entities × ${numRelations} relations); WikiKG90M ships its own candidates`);
+    }
+    for (const p of parts) for (let i = 0; i < p.length; i++) this.keys.add(this.key(p.head[i]!, p.relation[i]!, p.tail[i]!));
+  }
+
+  private key(h: number, r: number, t: number): number {
+    return (h * this.numRelations + r) * this.numEntities + t;
+  }
+
+  has(h: number, r: number, t: number): boolean {
+    return this.keys.has(this.key(h, r, t));
+  }
+}
+
+export function buildCandidates(split: Triples, known: KnownTriples, numNegatives: number, rng: Rng, what: string): CandidateQueries {
+  const E = known.numEntities;
+  if (!(Number.isInteger(numNegatives) && numNegatives > 0)) throw new KgcError("--candidates", `must be a positive integer, got ${numNegatives}`);
+  if (numNegatives + 1 > E) {
+    throw new KgcError("--candidates", `${numNegatives} negatives + the true tail need ${numNegatives + 1} entities, but ${what} has only ${E}`);
+  }
+  const K = numNegatives + 1;
+  const Q = split.length;
+  const candidates = new Int32Array(Q * K); // shape: [Q, K]
+  const correctIndex = new Int32Array(Q);
+  const chosen = new Set<number>();
+  const pool = new Int32Array(E);
+  for (let q = 0; q < Q; q++) {
+    const h = split.head[q]!;
+    const r = split.relation[q]!;
+    const t = split.tail[q]!;
+    const row = candidates.subarray(q * K, (q + 1) * K);
+    const position = rng.int(K);
+    correctIndex[q] = position;
+    row[position] = t;
+    let filled = 0;
+    const put = (c: number): void => {
+      row[filled >= position ? filled + 1 : filled] = c;
+      filled++;
+    };
+    if (numNegatives * 4 < E) {
+      // rejection sampling: cheap when negatives are a small share of the entities
+      chosen.clear();
+      let tries = 0;
+      while (filled < numNegatives) {
+        if (++tries > numNegatives * 200) break;
+        const c = rng.int(E);
+        if (c === t || chosen.has(c) || known.has(h, r, c)) continue;
+        chosen.add(c);
+        put(c);
+      }
+    }
+    if (filled < numNegatives) {
+      // dense case: shuffle the eligible entities and take a prefix
+      filled = 0;
+      let eligible = 0;
+      for (let c = 0; c < E; c++) if (c !== t && !known.has(h, r, c)) pool[eligible++] = c;
+      if (eligible < numNegatives) {
+        throw new KgcError("--candidates", `query ${q} of ${what} (h=${h}, r=${r}) has only ${eligible} tails that form no known triple; ${numNegatives} negatives are impossible`);
+      }
+      for (let i = 0; i < numNegatives; i++) {
+        const j = i + rng.int(eligible - i);
+        const c = pool[j]!;
+        pool[j] = pool[i]!;
+        pool[i] = c;
+        put(c);
+      }
+    }
+  }
+  return {
+    head: split.head.slice(0, Q),
+    relation: split.relation.slice(0, Q),
+    candidates,
+    width: K,
+    correctIndex,
+  };
+}
+
+/**
+ * Validates a candidate table: ids in range, no duplicate inside a row, correct index in range.
+ * `file` names the source in errors.
+ */
+export function checkCandidates(q: CandidateQueries, numEntities: number, numRelations: number, file: string): void {
+  const Q = q.head.length;
+  const K = q.width;
+  if (q.candidates.length !== Q * K) throw new KgcError(file, `candidates have ${q.candidates.length} ids, expected ${Q} queries × ${K}`);
+  const seen = new Int32Array(numEntities).fill(-1);
+  for (let i = 0; i < Q; i++) {
+    if (q.head[i]! < 0 || q.head[i]! >= numEntities) throw new KgcError(file, `query ${i}: head ${q.head[i]} outside [0, ${numEntities})`);
+    if (q.relation[i]! < 0 || q.relation[i]! >= numRelations) throw new KgcError(file, `query ${i}: relation ${q.relation[i]} outside [0, ${numRelations})`);
+    for (let j = 0; j < K; j++) {
+      const c = q.candidates[i * K + j]!;
+      if (c < 0 || c >= numEntities) throw new KgcError(file, `row ${i}, column ${j}: candidate ${c} outside [0, ${numEntities})`);
+      if (seen[c] === i) throw new KgcError(file, `row ${i} repeats candidate ${c} (column ${j})`);
+      seen[c] = i;
+    }
+    if (q.correctIndex) {
+      const k = q.correctIndex[i]!;
+      if (k < 0 || k >= K) throw new KgcError(file, `row ${i}: correct index ${k} outside [0, ${K})`);
+    }
+  }
+}

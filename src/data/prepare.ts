@@ -1,0 +1,189 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { withAtomicDir, writeFileAtomic } from "../core/atomic.js";
+import { KgcError } from "../core/errors.js";
+import { info } from "../core/log.js";
+import { startProgress } from "../core/progress.js";
+import { Rng } from "../core/rng.js";
+import type { CandidateQueries } from "../core/types.js";
+import { ArrowTripleWriter, writeTriplesArrowFile } from "../io/arrow-stream.js";
+import { DatasetFiles, SPLITS, type DatasetManifest, type FeatureInfo, type SplitInfo, type SplitName } from "../io/manifest.js";
+import { decodeFloat32, iterateNpyRows, readNpyHeader, writeNpy } from "../io/npy.js";
+import { buildCandidates, checkCandidates, KnownTriples } from "./candidates.js";
+import { buildCsrFiles } from "./csr.js";
+import { writeDictionary } from "./dictionary.js";
+import { convertCandidates, inspectOgbFolder, ogbTrainSource, readCorrectIndex, readOgbQueries, type OgbCounts } from "./ogb-wikikg90m.js";
+import { readNamedSplits, type NamedSplits } from "./named-splits.js";
+import { memoryTripleSource } from "./triple-source.js";
+
+/**
+ * The data stage: turns a raw source (OGB WikiKG90M folder, TSV folder, Arrow or Parquet files)
+ * into a prepared dataset folder data/<name>/ (see io/manifest.ts for its files). The folder is
+ * built under a temporary name and renamed when complete, so a failed import leaves nothing.
+ */
+export type ImportSource =
+  | { kind: "ogb"; path: string; counts: OgbCounts }
+  | { kind: "tsv" | "arrow" | "parquet"; path: string };
+
+export interface ImportOptions {
+  source: ImportSource;
+  /** output folder, e.g. data/fb15k-237 */
+  outDir: string;
+  name: string;
+  /** negatives per valid/test query for named sources (0: no candidate queries) */
+  candidates: number;
+  seed: number;
+  /** working-set budget in bytes for the out-of-core adjacency build */
+  memoryBudget: number;
+}
+
+export async function importDataset(options: ImportOptions): Promise<DatasetManifest> {
+  const { source } = options;
+  if (!existsSync(source.path)) throw new KgcError(source.path, "input not found");
+  return withAtomicDir(resolve(options.outDir), async (dir) =>
+    source.kind === "ogb" ? importOgb(source.path, source.counts, dir, options) : importNamed(await readNamedSplits(source.path, source.kind), dir, options, `${source.kind}:${resolve(source.path)}`),
+  );
+}
+
+function emptySplit(): SplitInfo {
+  return { triples: 0, queries: 0, candidatesPerQuery: 0, hasAnswers: false };
+}
+
+async function importOgb(root: string, counts: OgbCounts, dir: string, options: ImportOptions): Promise<DatasetManifest> {
+  const layout = inspectOgbFolder(root, counts);
+  const { numEntities, numRelations } = layout;
+  info(`OGB folder ${layout.root}: ${numEntities.toLocaleString("en-US")} entities, ${numRelations} relations`);
+  const train = ogbTrainSource(layout);
+  const splits: Record<SplitName, SplitInfo> = { train: emptySplit(), valid: emptySplit(), test: emptySplit() };
+
+  // train: npy → Arrow, streamed
+  const progress = startProgress("train triples", train.length, "triples");
+  const writer = new ArrowTripleWriter(join(dir, DatasetFiles.triples("train")), train.length);
+  try {
+    train.forEachChunk((chunk, offset) => {
+      writer.write(chunk);
+      progress.update(offset + chunk.length);
+    });
+    writer.close();
+  } catch (err) {
+    writer.abort();
+    throw err;
+  } finally {
+    progress.stop();
+  }
+  splits.train.triples = train.length;
+
+  for (const split of ["valid", "test"] as const) {
+    const files = layout.splits[split];
+    const q = readOgbQueries(layout, files);
+    const hr = new Int32Array(q.head.length * 2);
+    for (let i = 0; i < q.head.length; i++) {
+      hr[2 * i] = q.head[i]!;
+      hr[2 * i + 1] = q.relation[i]!;
+    }
+    writeNpy(join(dir, DatasetFiles.queries(split)), "<i4", [q.head.length, 2], hr);
+    const { queries, width } = convertCandidates(layout, files, join(dir, DatasetFiles.candidates(split)));
+    splits[split] = { triples: 0, queries, candidatesPerQuery: width, hasAnswers: files.correct !== null };
+    if (files.correct) {
+      const correct = readCorrectIndex(files.correct, width);
+      writeNpy(join(dir, DatasetFiles.correct(split)), "<i4", [queries], correct);
+      // the known (h, r, t) of the split, for filters and the adjacency-free stages
+      const tails = new Int32Array(queries);
+      for (const chunk of iterateNpyRows(join(dir, DatasetFiles.candidates(split)))) {
+        const rows = new Int32Array(chunk.bytes.buffer, chunk.bytes.byteOffset, chunk.rowCount * width);
+        for (let i = 0; i < chunk.rowCount; i++) tails[chunk.rowStart + i] = rows[i * width + correct[chunk.rowStart + i]!]!;
+      }
+      writeTriplesArrowFile(join(dir, DatasetFiles.triples(split)), { head: q.head, relation: q.relation, tail: tails, length: queries });
+      splits[split].triples = queries;
+    }
+  }
+
+  buildCsrFiles(train, dir, { numEntities, numRelations, budgetBytes: options.memoryBudget });
+  writeDictionary(join(dir, DatasetFiles.dictionary), null, null);
+  const manifest: DatasetManifest = {
+    format: "kgc-dataset/1",
+    name: options.name,
+    numEntities,
+    numRelations,
+    splits,
+    entityFeatures: layout.entityFeat ? checkFeatures(layout.entityFeat, numEntities) : null,
+    relationFeatures: layout.relationFeat ? checkFeatures(layout.relationFeat, numRelations) : null,
+    source: `ogb:${layout.root}`,
+    seed: null,
+    createdAt: new Date().toISOString(),
+  };
+  writeFileAtomic(join(dir, DatasetFiles.manifest), JSON.stringify(manifest, null, 2));
+  return manifest;
+}
+
+/** Validates a feature matrix (float type, row count, no NaN/Inf) by streaming it once. */
+function checkFeatures(path: string, rows: number): FeatureInfo {
+  const header = readNpyHeader(path);
+  if (!["<f2", "<f4", "<f8"].includes(header.dtype)) throw new KgcError(path, `features must be float16/32/64, got ${header.dtype}`);
+  if (header.shape.length !== 2 || header.rows !== rows) throw new KgcError(path, `shape (${header.shape.join(", ")}) but ${rows} rows expected`);
+  const progress = startProgress(`check ${path.split("/").pop()}`, header.rows, "rows");
+  let scratch = new Float32Array(0);
+  for (const chunk of iterateNpyRows(path)) {
+    const n = chunk.rowCount * header.rowWidth;
+    if (scratch.length < n) scratch = new Float32Array(n);
+    decodeFloat32(chunk.bytes, header.dtype, scratch, 0, path, chunk.rowStart * header.rowWidth);
+    progress.update(chunk.rowStart + chunk.rowCount);
+  }
+  progress.stop();
+  return { path: resolve(path), dim: header.rowWidth };
+}
+
+async function importNamed(named: NamedSplits, dir: string, options: ImportOptions, source: string): Promise<DatasetManifest> {
+  const { numEntities, numRelations } = named;
+  info(`${source}: ${numEntities.toLocaleString("en-US")} entities, ${numRelations} relations, ${named.splits.train.length.toLocaleString("en-US")} train triples`);
+  const splits: Record<SplitName, SplitInfo> = { train: emptySplit(), valid: emptySplit(), test: emptySplit() };
+  for (const split of SPLITS) {
+    const triples = named.splits[split];
+    writeTriplesArrowFile(join(dir, DatasetFiles.triples(split)), triples);
+    splits[split].triples = triples.length;
+  }
+  for (const [split, queries] of Object.entries(named.candidates) as [SplitName, CandidateQueries][]) {
+    checkCandidates(queries, numEntities, numRelations, `${split}-candidates`);
+    writeQueries(dir, split, queries);
+    splits[split] = { ...splits[split], queries: queries.head.length, candidatesPerQuery: queries.width, hasAnswers: queries.correctIndex !== null };
+  }
+  if (options.candidates > 0) {
+    if (Object.keys(named.candidates).length > 0) throw new KgcError("--candidates", "the input already has candidate tables; drop --candidates");
+    const known = new KnownTriples(numEntities, numRelations, SPLITS.map((s) => named.splits[s]));
+    const rng = new Rng(options.seed);
+    for (const split of ["valid", "test"] as const) {
+      const queries = buildCandidates(named.splits[split], known, options.candidates, rng, `${options.name} ${split}`);
+      checkCandidates(queries, numEntities, numRelations, `${split} candidates`);
+      writeQueries(dir, split, queries);
+      splits[split] = { ...splits[split], queries: queries.head.length, candidatesPerQuery: queries.width, hasAnswers: true };
+    }
+  }
+  buildCsrFiles(memoryTripleSource(named.splits.train), dir, { numEntities, numRelations, budgetBytes: options.memoryBudget });
+  writeDictionary(join(dir, DatasetFiles.dictionary), named.entityNames, named.relationNames);
+  const manifest: DatasetManifest = {
+    format: "kgc-dataset/1",
+    name: options.name,
+    numEntities,
+    numRelations,
+    splits,
+    entityFeatures: null,
+    relationFeatures: null,
+    source,
+    seed: options.candidates > 0 ? options.seed : null,
+    createdAt: new Date().toISOString(),
+  };
+  writeFileAtomic(join(dir, DatasetFiles.manifest), JSON.stringify(manifest, null, 2));
+  return manifest;
+}
+
+function writeQueries(dir: string, split: SplitName, q: CandidateQueries): void {
+  const n = q.head.length;
+  const hr = new Int32Array(n * 2);
+  for (let i = 0; i < n; i++) {
+    hr[2 * i] = q.head[i]!;
+    hr[2 * i + 1] = q.relation[i]!;
+  }
+  writeNpy(join(dir, DatasetFiles.queries(split)), "<i4", [n, 2], hr);
+  writeNpy(join(dir, DatasetFiles.candidates(split)), "<i4", [n, q.width], q.candidates);
+  if (q.correctIndex) writeNpy(join(dir, DatasetFiles.correct(split)), "<i4", [n], q.correctIndex);
+}
