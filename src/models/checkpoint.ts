@@ -1,0 +1,122 @@
+/**
+ * Checkpoints: every table the engine mutates (rows, Adagrad state, encoder weights and Adam
+ * moments), the positive permutation and the counters (steps, per-thread RNG state and cursor),
+ * so `--resume` continues exactly where the run stopped. Written as one folder, atomically.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { EncoderBuffers, NativeCounters, NativeSpec } from "../backends/native/binding.js";
+import { withAtomicDir, writeFileAtomic } from "../core/atomic.js";
+import { KgcError } from "../core/errors.js";
+import { readNpyFloat32, readNpyInt32, writeNpy } from "../io/npy.js";
+
+export const CHECKPOINT_DIR = "checkpoint";
+
+export interface CheckpointMeta {
+  format: "kgc-checkpoint/1";
+  model: string;
+  dim: number;
+  block: number;
+  encoder: "shallow" | "concat";
+  numEntities: number;
+  numRelations: number;
+  step: number;
+  threads: number;
+  global: number[];
+  threadState: number[];
+  /** xoshiro256** words as decimal strings (uint64) */
+  rng: string[];
+}
+
+type TableKey = "rows" | "state" | "W" | "b" | "mW" | "vW" | "mb" | "vb";
+const TABLES: readonly TableKey[] = ["rows", "state", "W", "b", "mW", "vW", "mb", "vb"];
+
+function saveEncoder(dir: string, prefix: string, e: EncoderBuffers): void {
+  for (const key of TABLES) {
+    const a = e[key];
+    if (a) writeNpy(join(dir, `${prefix}-${key}.npy`), "<f4", [a.length], a);
+  }
+}
+
+/** Writes `<outDir>/checkpoint/` atomically. */
+export async function saveCheckpoint(outDir: string, spec: NativeSpec, counters: NativeCounters, threads: number): Promise<void> {
+  const meta: CheckpointMeta = {
+    format: "kgc-checkpoint/1", model: spec.model, dim: spec.dim, block: spec.block,
+    encoder: spec.entity.concat ? "concat" : "shallow", numEntities: spec.entity.numRows, numRelations: spec.relation.numRows,
+    step: counters.global[0]!, threads, global: Array.from(counters.global), threadState: Array.from(counters.threads),
+    rng: Array.from(counters.rng, (v) => v.toString()),
+  };
+  await withAtomicDir(join(outDir, CHECKPOINT_DIR), (tmp) => {
+    saveEncoder(tmp, "entity", spec.entity);
+    saveEncoder(tmp, "relation", spec.relation);
+    writeNpy(join(tmp, "perm.npy"), "<i4", [spec.data!.perm.length], spec.data!.perm);
+    writeFileAtomic(join(tmp, "meta.json"), JSON.stringify(meta, null, 1));
+  });
+}
+
+export function readCheckpointMeta(outDir: string): CheckpointMeta {
+  const path = join(outDir, CHECKPOINT_DIR, "meta.json");
+  if (!existsSync(path)) throw new KgcError(path, "no checkpoint to resume from");
+  const meta = JSON.parse(readFileSync(path, "utf8")) as CheckpointMeta;
+  if (meta.format !== "kgc-checkpoint/1") throw new KgcError(path, `unknown checkpoint format '${String(meta.format)}'`);
+  return meta;
+}
+
+/** Checks a checkpoint against the spec built from the config; throws naming the mismatch. */
+export function checkCheckpointFits(meta: CheckpointMeta, spec: NativeSpec, where: string): void {
+  const want = { model: spec.model, dim: spec.dim, block: spec.block, encoder: spec.entity.concat ? "concat" : "shallow", numEntities: spec.entity.numRows, numRelations: spec.relation.numRows };
+  for (const [key, value] of Object.entries(want)) {
+    const got = meta[key as keyof CheckpointMeta];
+    if (got !== value) throw new KgcError(where, `--resume: the checkpoint has ${key} ${String(got)} but the config asks for ${String(value)}`);
+  }
+}
+
+function loadInto(dir: string, prefix: string, e: EncoderBuffers): void {
+  for (const key of TABLES) {
+    const a = e[key];
+    if (!a) continue;
+    const path = join(dir, `${prefix}-${key}.npy`);
+    const { data } = readNpyFloat32(path);
+    if (data.length !== a.length) throw new KgcError(path, `holds ${data.length} values, expected ${a.length}`);
+    a.set(data);
+  }
+}
+
+/** Restores tables and counters in place; returns the step the checkpoint was taken at. */
+export function loadCheckpoint(outDir: string, spec: NativeSpec, threads: number): { meta: CheckpointMeta; counters: NativeCounters } {
+  const dir = join(outDir, CHECKPOINT_DIR);
+  const meta = readCheckpointMeta(outDir);
+  checkCheckpointFits(meta, spec, dir);
+  loadInto(dir, "entity", spec.entity);
+  loadInto(dir, "relation", spec.relation);
+  const perm = readNpyInt32(join(dir, "perm.npy")).data;
+  if (perm.length !== spec.data!.perm.length) throw new KgcError(join(dir, "perm.npy"), "the training split changed since the checkpoint");
+  spec.data!.perm.set(perm);
+  const counters = newCounters(threads, 0);
+  counters.global.set(meta.global);
+  if (meta.threads === threads) {
+    counters.threads.set(meta.threadState);
+    counters.rng.set(meta.rng.map((s) => BigInt(s)));
+  } else {
+    // a different thread count cannot continue the same streams: reseed from the step
+    const fresh = newCounters(threads, Number(BigInt(meta.rng[0]!) & 0xffffffffn) ^ meta.step);
+    counters.rng.set(fresh.rng);
+  }
+  return { meta, counters };
+}
+
+/** Fresh counters: thread t's RNG is splitmix64(seed, t). */
+export function newCounters(threads: number, seed: number): NativeCounters {
+  const rng = new BigUint64Array(4 * threads);
+  let x = BigInt.asUintN(64, BigInt(seed) * 0x9e3779b97f4a7c15n + 0x632be59bd9b4e019n);
+  for (let i = 0; i < rng.length; i++) {
+    x = BigInt.asUintN(64, x + 0x9e3779b97f4a7c15n);
+    let z = x;
+    z = BigInt.asUintN(64, (z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n);
+    z = BigInt.asUintN(64, (z ^ (z >> 27n)) * 0x94d049bb133111ebn);
+    rng[i] = z ^ (z >> 31n);
+  }
+  const state = new Float64Array(2 * threads);
+  for (let t = 0; t < threads; t++) state[2 * t] = -1; // cursor -1: shuffle the shard first
+  return { global: new Float64Array(2), rng, threads: state };
+}

@@ -1,0 +1,80 @@
+/**
+ * The train stage's config schema, parsed once at the edge (PBG ConfigSchema style): typed
+ * fields with defaults, help text and validators; model-dependent defaults (gamma, block) and
+ * cross-field checks resolved here. Nothing below the stage function sees raw flags.
+ */
+import { availableParallelism } from "node:os";
+import { z } from "zod";
+import { KgcError } from "../core/errors.js";
+import { checkModelShape } from "./interaction.js";
+import { getInteraction } from "./registry.js";
+
+const int = (min: number) => z.number().int().min(min);
+
+export const TrainConfigSchema = z.object({
+  model: z.string().describe("interaction name (transe-l1, transe-l2, distmult, complex, rotate, quate, ote, note)"),
+  dim: int(1).default(200).describe("entity width in floats (complex/quaternion models: real numbers)"),
+  block: int(1).optional().describe("OTE/NOTE block size (default: the model's, 20)"),
+  gamma: z.number().positive().optional().describe("margin gamma of distance models (default: the model's)"),
+  encoder: z.enum(["shallow", "concat"]).default("shallow").describe("shallow: learned rows; concat: W [feature ; row] + b"),
+  batch: int(1).default(1000).describe("positives per step (B)"),
+  negatives: int(1).default(1000).describe("shared negative entities per step (N)"),
+  loss: z.enum(["logsigmoid", "margin"]).default("logsigmoid").describe("self-adversarial log-sigmoid or plain margin loss"),
+  advTemp: z.number().min(0).default(1).describe("self-adversarial temperature alpha (0 = plain mean)"),
+  margin: z.number().positive().default(1).describe("margin of the margin loss"),
+  reg: z.number().min(0).default(0).describe("L3 regulariser coefficient on the batch's learned rows"),
+  subsampling: z.boolean().default(false).describe("RotatE sub-sampling weights 1/sqrt(#(h,r) + #(r,t))"),
+  lr: z.number().positive().default(0.1).describe("row-wise Adagrad learning rate"),
+  lrDecay: z.number().positive().max(1).default(1).describe("learning rates multiply by this every lrDecayInterval steps"),
+  lrDecayInterval: int(1).default(10000),
+  denseLr: z.number().positive().default(2e-5).describe("Adam learning rate of the concat encoder"),
+  threads: int(1).max(256).default(availableParallelism()).describe("Hogwild C++ threads"),
+  seed: int(0).default(0),
+  steps: int(1).optional().describe("step budget"),
+  minutes: z.number().positive().optional().describe("wall-clock budget"),
+  validEvery: int(0).default(1000).describe("steps between sampled validations (0 = off)"),
+  validSample: int(1).default(500).describe("validation triples per validation"),
+  checkpointEvery: int(0).default(10000).describe("steps between checkpoints (0 = only at the end)"),
+  logEvery: int(1).default(100).describe("steps between metrics.jsonl lines"),
+});
+
+export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
+export type TrainConfig = Omit<z.output<typeof TrainConfigSchema>, "block" | "gamma"> & { block: number; gamma: number };
+
+/** Validates a raw config; the first problem becomes a KgcError naming the field. */
+export function parseTrainConfig(raw: unknown, source = "config"): TrainConfig {
+  const result = TrainConfigSchema.strict().safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const field = issue.path.join(".") || source;
+    throw new KgcError(field, `${issue.message} (in ${source})`);
+  }
+  const c = result.data;
+  const m = getInteraction(c.model);
+  const resolved: TrainConfig = { ...c, model: m.name, block: c.block ?? m.defaults.block, gamma: c.gamma ?? m.defaults.gamma };
+  checkModelShape(m, resolved.dim, resolved.block);
+  if (resolved.steps === undefined && resolved.minutes === undefined) throw new KgcError("steps", `give a budget: --steps or --minutes (in ${source})`);
+  return resolved;
+}
+
+/** Parses `key=value` overrides: numbers, booleans and strings by the schema's field type. */
+export function applyOverrides(base: Record<string, unknown>, sets: readonly string[]): Record<string, unknown> {
+  const out = { ...base };
+  const shape = TrainConfigSchema.shape as Record<string, z.ZodType>;
+  for (const s of sets) {
+    const eq = s.indexOf("=");
+    if (eq <= 0) throw new KgcError("--set", `expected key=value, got '${s}'`);
+    const key = s.slice(0, eq);
+    const value = s.slice(eq + 1);
+    if (!(key in shape)) throw new KgcError("--set", `unknown key '${key}' (known: ${Object.keys(shape).join(", ")})`);
+    out[key] = coerce(value);
+  }
+  return out;
+}
+
+function coerce(value: string): unknown {
+  if (value === "true") return true;
+  if (value === "false") return false;
+  const n = Number(value);
+  return value.trim() !== "" && Number.isFinite(n) ? n : value;
+}

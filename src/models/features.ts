@@ -1,0 +1,34 @@
+/**
+ * Frozen feature matrices for the concat encoder, shared zero-copy with the C++ threads: small
+ * files are read into memory, large ones are memory-mapped (WikiKG90M's 134 GB fp16 entity
+ * features never sit whole in RAM). float16 stays float16; the kernel converts gathered rows.
+ */
+import { readFileSync, statSync } from "node:fs";
+import { nativeMapFile } from "../backends/native/binding.js";
+import { KgcError } from "../core/errors.js";
+import { readNpyHeader } from "../io/npy.js";
+import type { Features } from "./tables.js";
+
+const READ_LIMIT_BYTES = 256 << 20;
+
+export function loadFeatures(path: string, expectedRows: number): Features {
+  const h = readNpyHeader(path);
+  if (h.dtype !== "<f2" && h.dtype !== "<f4") throw new KgcError(path, `features must be float16 or float32, got ${h.dtype}`);
+  if (h.shape.length !== 2) throw new KgcError(path, `features must be 2-d [rows, dim], got shape (${h.shape.join(", ")})`);
+  if (h.rows !== expectedRows) throw new KgcError(path, `has ${h.rows} feature rows, the dataset has ${expectedRows}`);
+  const count = h.rows * h.rowWidth;
+  const size = statSync(path).size;
+  let buffer: ArrayBuffer;
+  let offset = h.dataOffset;
+  if (size <= READ_LIMIT_BYTES) {
+    const bytes = readFileSync(path);
+    const copy = new Uint8Array(size - h.dataOffset);
+    copy.set(bytes.subarray(h.dataOffset));
+    buffer = copy.buffer;
+    offset = 0;
+  } else {
+    buffer = nativeMapFile(path);
+  }
+  const data = h.dtype === "<f2" ? new Uint16Array(buffer, offset, count) : new Float32Array(buffer, offset, count);
+  return { data, dim: h.rowWidth };
+}

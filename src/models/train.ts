@@ -1,0 +1,151 @@
+/**
+ * The train stage: data/<ds> + a config -> <out>/<ds>/<model>/ with entity.npy, relation.npy
+ * (learned rows; plus encoder weights for concat), config.json, metrics.jsonl and checkpoint/.
+ * Every run is recorded in the run registry.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import type { NativeSpec, NativeTrainConfig } from "../backends/native/binding.js";
+import { writeFileAtomic } from "../core/atomic.js";
+import { KgcError } from "../core/errors.js";
+import { info } from "../core/log.js";
+import type { Triples } from "../core/types.js";
+import { openDataset } from "../data/dataset.js";
+import { writeNpy } from "../io/npy.js";
+import { openRegistry } from "../runs/index.js";
+import { loadCheckpoint, newCounters, saveCheckpoint } from "./checkpoint.js";
+import type { TrainConfig } from "./config.js";
+import { loadFeatures } from "./features.js";
+import { getInteraction } from "./registry.js";
+import { createSpec } from "./tables.js";
+import { runTrainingLoop, type TrainLogRecord } from "./trainer.js";
+import { sampledRanking } from "./validate.js";
+
+export interface TrainStageInput {
+  dataDir: string;
+  /** root of model outputs; the run writes <outRoot>/<dataset>/<model>/ */
+  outRoot: string;
+  config: TrainConfig;
+  resume: boolean;
+  /** argv, for the registry */
+  command: readonly string[];
+}
+
+export interface TrainStageResult {
+  outDir: string;
+  step: number;
+  loss: number;
+  posPerSecond: number;
+}
+
+export function nativeTrainConfig(c: TrainConfig): NativeTrainConfig {
+  return {
+    batch: c.batch, negatives: c.negatives, lossKind: c.loss === "margin" ? 1 : 0, advTemp: c.advTemp, margin: c.margin,
+    reg: c.reg, lr: c.lr, lrDecay: c.lrDecay, lrInterval: c.lrDecayInterval, denseLr: c.denseLr, beta1: 0.9, beta2: 0.999, adamEps: 1e-8,
+  };
+}
+
+/** RotatE's sub-sampling weights: 1 / sqrt(#(h, r) + #(t, r^-1)), counts starting at 4. shape: [n] */
+export function subsamplingWeights(t: Triples, numRelations: number): Float32Array {
+  const hr = new Map<number, number>(), tr = new Map<number, number>();
+  for (let i = 0; i < t.length; i++) {
+    const a = t.head[i]! * numRelations + t.relation[i]!, b = t.tail[i]! * numRelations + t.relation[i]!;
+    hr.set(a, (hr.get(a) ?? 4) + 1);
+    tr.set(b, (tr.get(b) ?? 4) + 1);
+  }
+  const w = new Float32Array(t.length);
+  for (let i = 0; i < t.length; i++) w[i] = 1 / Math.sqrt(hr.get(t.head[i]! * numRelations + t.relation[i]!)! + tr.get(t.tail[i]! * numRelations + t.relation[i]!)!);
+  return w;
+}
+
+export async function trainStage(input: TrainStageInput): Promise<TrainStageResult> {
+  const c = input.config;
+  const m = getInteraction(c.model);
+  const ds = openDataset(input.dataDir);
+  const outDir = join(input.outRoot, ds.name || basename(input.dataDir), m.name);
+  const concat = c.encoder === "concat";
+  if (concat && (!ds.manifest.entityFeatures || !ds.manifest.relationFeatures)) {
+    const missing = !ds.manifest.entityFeatures ? "entity" : "relation";
+    throw new KgcError(input.dataDir, `encoder 'concat' needs ${missing} features but the dataset has none (use --encoder shallow)`);
+  }
+  if (input.resume && !existsSync(join(outDir, "checkpoint", "meta.json"))) throw new KgcError(join(outDir, "checkpoint"), "--resume: no checkpoint here");
+  const train = await ds.triples("train");
+  if (train.length === 0) throw new KgcError(input.dataDir, "the train split is empty");
+  const valid = await ds.triples("valid");
+  const spec: NativeSpec = createSpec({
+    interaction: m, dim: c.dim, block: c.block, gamma: c.gamma, encoder: c.encoder,
+    numEntities: ds.numEntities, numRelations: ds.numRelations,
+    entityFeatures: concat ? loadFeatures(ds.manifest.entityFeatures!.path, ds.numEntities) : null,
+    relationFeatures: concat ? loadFeatures(ds.manifest.relationFeatures!.path, ds.numRelations) : null, seed: c.seed,
+  }, nativeTrainConfig(c));
+  spec.data = { length: train.length, head: train.head, relation: train.relation, tail: train.tail, perm: Int32Array.from({ length: train.length }, (_, i) => i) };
+  if (c.subsampling) spec.data.posWeight = subsamplingWeights(train, ds.numRelations);
+
+  let counters = newCounters(c.threads, c.seed);
+  let metrics: string[] = [];
+  if (input.resume) {
+    const restored = loadCheckpoint(outDir, spec, c.threads);
+    counters = restored.counters;
+    const at = restored.meta.step;
+    if (restored.meta.threads !== c.threads) info(`resume: checkpoint used ${restored.meta.threads} threads, now ${c.threads}; the continuation is not bit-identical`);
+    const mpath = join(outDir, "metrics.jsonl");
+    if (existsSync(mpath)) metrics = readFileSync(mpath, "utf8").split("\n").filter((l) => l && (JSON.parse(l) as { step: number }).step <= at);
+    info(`resuming ${m.name} from step ${at}`);
+  }
+  writeFileAtomic(join(outDir, "config.json"), JSON.stringify({ ...c, dataset: ds.name, data: input.dataDir }, null, 2) + "\n");
+
+  const registry = openRegistry();
+  const run = registry.startRun({ stage: "train", dataset: ds.name, model: m.name, config: c, command: input.command });
+  const flushMetrics = (): void => writeFileAtomic(join(outDir, "metrics.jsonl"), metrics.map((l) => l + "\n").join(""));
+  try {
+    const result = await runTrainingLoop({
+      spec, counters, threads: c.threads, label: `train ${m.name}`,
+      stopStep: c.steps ?? null, budgetMs: c.minutes !== undefined ? c.minutes * 60000 : null,
+      checkpointEvery: c.checkpointEvery, validEvery: valid.length > 0 ? c.validEvery : 0, logEvery: c.logEvery,
+      onLog(r: TrainLogRecord) {
+        metrics.push(JSON.stringify({ step: r.step, loss: r.loss, pos_per_s: r.posPerSecond, seconds: r.seconds }));
+        run.logMetrics({ loss: r.loss, pos_per_s: r.posPerSecond }, r.step);
+      },
+      onValidate(step: number) {
+        const v = sampledRanking(spec, valid, c.validSample, c.seed + step);
+        metrics.push(JSON.stringify({ step, valid_mrr_raw_sampled: v.mrr, valid_hits10_raw_sampled: v.hits10 }));
+        run.logMetrics({ valid_mrr_raw_sampled: v.mrr, valid_hits10_raw_sampled: v.hits10 }, step);
+        return { mrr: v.mrr };
+      },
+      async onCheckpoint() {
+        await saveCheckpoint(outDir, spec, counters, c.threads);
+        flushMetrics();
+      },
+    });
+    await saveCheckpoint(outDir, spec, counters, c.threads);
+    const files = writeOutputs(outDir, spec);
+    flushMetrics();
+    for (const f of [...files, join(outDir, "config.json"), join(outDir, "metrics.jsonl")]) await run.addArtefact(f);
+    run.finish();
+    return { outDir, step: result.step, loss: result.lastLoss, posPerSecond: result.posPerSecond };
+  } catch (err) {
+    flushMetrics();
+    run.fail(err);
+    throw err;
+  } finally {
+    registry.close();
+    ds.close();
+  }
+}
+
+/** entity.npy / relation.npy = learned rows [rows, raw]; concat adds <side>-W.npy and <side>-b.npy. */
+function writeOutputs(outDir: string, spec: NativeSpec): string[] {
+  const files: string[] = [];
+  for (const [name, e] of [["entity", spec.entity], ["relation", spec.relation]] as const) {
+    const path = join(outDir, `${name}.npy`);
+    writeNpy(path, "<f4", [e.numRows, e.raw], e.rows);
+    files.push(path);
+    if (e.W) {
+      const featDim = e.featDim!;
+      writeNpy(join(outDir, `${name}-W.npy`), "<f4", [e.b!.length, featDim + e.raw], e.W);
+      writeNpy(join(outDir, `${name}-b.npy`), "<f4", [e.b!.length], e.b!);
+      files.push(join(outDir, `${name}-W.npy`), join(outDir, `${name}-b.npy`));
+    }
+  }
+  return files;
+}

@@ -1,0 +1,47 @@
+/**
+ * Sampled validation during training: raw (unfiltered) tail-side ranks of a sample of validation
+ * triples against every entity (or, for large graphs, against `maxCandidates` uniformly sampled
+ * entities plus the true tail). A progress signal; the evaluation stage computes the real metrics.
+ */
+import { nativeScore, type NativeSpec } from "../backends/native/binding.js";
+import { Rng } from "../core/rng.js";
+import type { Triples } from "../core/types.js";
+
+export interface SampledRanking {
+  mrr: number;
+  hits10: number;
+  queries: number;
+  candidates: number;
+}
+
+export function sampledRanking(spec: NativeSpec, valid: Triples, sample: number, seed: number, maxCandidates = 20000): SampledRanking {
+  const E = spec.entity.numRows;
+  const rng = new Rng(seed);
+  const Q = Math.min(sample, valid.length);
+  const pick = Int32Array.from({ length: Q }, () => rng.int(valid.length));
+  const all = E <= maxCandidates;
+  const cands = all ? Int32Array.from({ length: E }, (_, i) => i) : Int32Array.from({ length: maxCandidates }, () => rng.int(E));
+  let rr = 0, hits = 0;
+  const chunk = 64;
+  for (let s = 0; s < Q; s += chunk) {
+    const n = Math.min(chunk, Q - s);
+    const keep = new Int32Array(n), rel = new Int32Array(n), truth = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const e = pick[s + i]!;
+      keep[i] = valid.head[e]!;
+      rel[i] = valid.relation[e]!;
+      truth[i] = valid.tail[e]!;
+    }
+    const S = new Float32Array(n * cands.length);
+    nativeScore(spec, keep, rel, true, cands, 0, S);
+    const T = new Float32Array(n);
+    nativeScore(spec, keep, rel, true, truth, 1, T);
+    for (let i = 0; i < n; i++) {
+      let better = 0;
+      for (let j = 0; j < cands.length; j++) if (cands[j] !== truth[i] && S[i * cands.length + j]! > T[i]!) better++;
+      rr += 1 / (better + 1);
+      if (better < 10) hits++;
+    }
+  }
+  return { mrr: rr / Math.max(Q, 1), hits10: hits / Math.max(Q, 1), queries: Q, candidates: cands.length };
+}
