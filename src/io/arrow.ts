@@ -1,0 +1,440 @@
+import { closeSync, openSync, writeSync } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import {
+  type Data, DataType, Field, FixedSizeList, Int32, makeData, makeVector, RecordBatch, RecordBatchFileWriter,
+  RecordBatchReader, Schema, Struct, type Vector,
+} from "apache-arrow";
+import { withAtomicFile } from "../core/atomic.js";
+import { KgcError } from "../core/errors.js";
+import type { CandidateQueries, Triples } from "../core/types.js";
+import type { NameIndex } from "./name-index.js";
+
+/**
+ * Triples and candidate tables as Arrow IPC files (apache-arrow). Files are written and read one
+ * record batch at a time, so a table never has to exist twice in memory: the writer drains each
+ * batch to disk before building the next, and the reader streams the file through a small window
+ * (through a file handle: Arrow reads the footer, then each batch at its offset). Readers also
+ * accept the IPC stream format.
+ *
+ * Triples: int32 columns head, relation, tail (int64 accepted on read, down-cast with a range
+ * check; utf8 name columns accepted when NameIndexes are given). Candidates: head, relation
+ * (int32), candidates (FixedSizeList<int32>[K]; a List with K items per row is accepted on read),
+ * correct_index (int32, omitted when the answers are hidden).
+ */
+
+/** Schema metadata key holding the row count, so readers can allocate the output once. */
+export const ROWS_METADATA_KEY = "kgc.rows";
+const TRIPLE_BATCH_ROWS = 1 << 20;
+const CANDIDATE_BATCH_VALUES = 1 << 22;
+
+/** The name ↔ id maps used when a triple table holds names instead of ids. */
+export interface TripleNameIndexes {
+  entities: NameIndex;
+  relations: NameIndex;
+}
+
+/** Integer typed arrays an id column can arrive as (Arrow or Parquet). */
+export type IdValues = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
+
+/**
+ * Copies ids into `out` at `outOffset`, down-casting to int32. A negative id or one beyond int32
+ * is a KgcError naming the file, the column and the row (`firstRow` + index / `rowWidth`).
+ */
+export function copyIds(file: string, column: string, values: IdValues, out: Int32Array, outOffset: number, firstRow: number, rowWidth = 1): void {
+  const fail = (i: number, value: string): never => {
+    const where = rowWidth === 1 ? `row ${firstRow + i}` : `row ${firstRow + Math.floor(i / rowWidth)} position ${i % rowWidth}`;
+    throw new KgcError(file, `column '${column}' ${where}: id ${value} is ${value.startsWith("-") ? "negative" : "beyond int32"}`);
+  };
+  if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
+    // an int64 is a valid id exactly when its high word is 0 and its low word is a non-negative int32
+    const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
+    for (let i = 0; i < values.length; i++) {
+      const low = words[2 * i]!;
+      if (words[2 * i + 1] !== 0 || low < 0) fail(i, values[i]!.toString());
+      out[outOffset + i] = low;
+    }
+    return;
+  }
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < 0 || v > 0x7fffffff) fail(i, String(v));
+    out[outOffset + i] = v;
+  }
+}
+
+/** Validates in-memory triples before a write: aligned columns, no negative id. */
+export function checkTriplesForWrite(file: string, triples: Triples): void {
+  const { head, relation, tail, length } = triples;
+  if (!(Number.isInteger(length) && length >= 0) || head.length < length || relation.length < length || tail.length < length) {
+    throw new KgcError(file, `triple columns (${head.length}, ${relation.length}, ${tail.length}) do not hold length ${length}`);
+  }
+  for (let i = 0; i < length; i++) {
+    if ((head[i]! | relation[i]! | tail[i]!) < 0) throw new KgcError(file, `row ${i}: negative id in (${head[i]}, ${relation[i]}, ${tail[i]})`);
+  }
+}
+
+/**
+ * Checks candidate rows [0, candidates.length / width): no negative id and no id twice in a row
+ * (a repeated candidate makes ranks ambiguous; OGB scores such a submission 0). `firstRow`
+ * numbers the rows in messages. O(rows × width) with a small per-row hash set.
+ */
+export function checkCandidateRows(file: string, candidates: Int32Array, width: number, firstRow: number): void {
+  let bits = 4;
+  while (1 << bits < 2 * width) bits++;
+  const mask = (1 << bits) - 1;
+  const keys = new Int32Array(mask + 1);
+  const stamps = new Int32Array(mask + 1); // slot is live for row r when stamps[slot] === r + 1
+  const rows = candidates.length / width;
+  for (let row = 0; row < rows; row++) {
+    const stamp = row + 1;
+    for (let k = 0; k < width; k++) {
+      const c = candidates[row * width + k]!;
+      if (c < 0) throw new KgcError(file, `candidates row ${firstRow + row} position ${k}: negative id ${c}`);
+      let slot = Math.imul(c, 0x9e3779b1) >>> (32 - bits);
+      while (stamps[slot] === stamp) {
+        if (keys[slot] === c) throw new KgcError(file, `candidates row ${firstRow + row}: id ${c} appears twice (again at position ${k})`);
+        slot = (slot + 1) & mask;
+      }
+      stamps[slot] = stamp;
+      keys[slot] = c;
+    }
+  }
+}
+
+/** Validates in-memory candidate queries before a write (shapes, ids, duplicates, answer index range). */
+export function checkCandidatesForWrite(file: string, q: CandidateQueries): void {
+  const rows = q.head.length;
+  if (!(Number.isInteger(q.width) && q.width >= 1)) throw new KgcError(file, `candidate width ${q.width} must be a positive integer`);
+  if (q.relation.length !== rows || q.candidates.length !== rows * q.width) {
+    throw new KgcError(file, `ragged candidate queries: ${rows} heads, ${q.relation.length} relations, ${q.candidates.length} candidates for width ${q.width}`);
+  }
+  if (q.correctIndex !== null && q.correctIndex.length !== rows) throw new KgcError(file, `${q.correctIndex.length} correct indexes for ${rows} queries`);
+  for (let i = 0; i < rows; i++) {
+    if ((q.head[i]! | q.relation[i]!) < 0) throw new KgcError(file, `query ${i}: negative id in (${q.head[i]}, ${q.relation[i]})`);
+    const c = q.correctIndex?.[i];
+    if (c !== undefined && !(c >= 0 && c < q.width)) throw new KgcError(file, `query ${i}: correct index ${c} outside [0, ${q.width})`);
+  }
+  checkCandidateRows(file, q.candidates, q.width, 0);
+}
+
+/** An int32 column filled batch by batch: preallocated when the row count is known, else joined at the end. */
+export class Int32ColumnBuilder {
+  private parts: Int32Array[] = [];
+  private whole: Int32Array | null;
+  private rows = 0;
+
+  constructor(private readonly width: number, rowsHint: number | null) {
+    this.whole = rowsHint === null ? null : new Int32Array(rowsHint * width);
+  }
+
+  /** Space for the next `rows` rows: write `rows × width` elements into `array` from `offset`. */
+  next(rows: number): { array: Int32Array; offset: number } {
+    const start = this.rows * this.width;
+    this.rows += rows;
+    if (this.whole !== null && this.rows * this.width <= this.whole.length) return { array: this.whole, offset: start };
+    if (this.whole !== null) {
+      this.parts.push(this.whole.subarray(0, start)); // the row hint was short: fall back to parts
+      this.whole = null;
+    }
+    const part = new Int32Array(rows * this.width);
+    this.parts.push(part);
+    return { array: part, offset: 0 };
+  }
+
+  /** The finished column. shape: [rows, width] */
+  finish(): Int32Array {
+    const total = this.rows * this.width;
+    if (this.whole !== null) return this.whole.length === total ? this.whole : this.whole.slice(0, total);
+    if (this.parts.length === 1) return this.parts[0]!;
+    const out = new Int32Array(total);
+    let at = 0;
+    for (const part of this.parts) {
+      out.set(part, at);
+      at += part.length;
+    }
+    return out;
+  }
+}
+
+/**
+ * Streams the record batches of an Arrow IPC file (or IPC stream) to `visit`, after `begin`
+ * has seen the schema. The file is read through a handle, one batch at a time (Arrow reads the
+ * footer, then seeks to each batch), so only one batch is in memory. Arrow's own errors become
+ * KgcErrors naming the file.
+ */
+async function forEachBatch(path: string, begin: (schema: Schema) => void, visit: (batch: RecordBatch, firstRow: number) => void): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, "r");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new KgcError(path, code === "ENOENT" ? "file not found" : `cannot open (${code ?? String(err)})`);
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) throw new KgcError(path, "empty file, expected an Arrow IPC file");
+    let reader;
+    try {
+      reader = await RecordBatchReader.from(handle);
+      await reader.open();
+    } catch (err) {
+      throw asKgcError(path, err);
+    }
+    begin(reader.schema);
+    let rows = 0;
+    for (;;) {
+      let step: IteratorResult<RecordBatch>;
+      try {
+        step = await reader.next();
+      } catch (err) {
+        throw asKgcError(path, err);
+      }
+      if (step.done) break;
+      visit(step.value, rows);
+      rows += step.value.numRows;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+function asKgcError(path: string, err: unknown): KgcError {
+  if (err instanceof KgcError) return err;
+  return new KgcError(path, `not a readable Arrow IPC file (${err instanceof Error ? err.message : String(err)})`);
+}
+
+function rowsHint(schema: Schema): number | null {
+  const text = schema.metadata.get(ROWS_METADATA_KEY);
+  const n = text === undefined ? NaN : Number(text);
+  return Number.isSafeInteger(n) && n >= 0 ? n : null;
+}
+
+function fieldOf(path: string, schema: Schema, name: string): Field {
+  const field = schema.fields.find((f) => f.name === name);
+  if (!field) throw new KgcError(path, `missing column '${name}' (columns: ${schema.fields.map((f) => f.name).join(", ") || "none"})`);
+  return field;
+}
+
+function isNameType(type: DataType): boolean {
+  return DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isUtf8View(type) || (DataType.isDictionary(type) && DataType.isUtf8(type.dictionary));
+}
+
+function childOf(path: string, batch: RecordBatch, name: string): Vector {
+  const column = batch.getChild(name);
+  if (column === null) throw new KgcError(path, `missing column '${name}'`);
+  if (column.nullCount > 0) {
+    let row = 0;
+    while (column.isValid(row)) row++;
+    throw new KgcError(path, `column '${name}' row ${row} is null`);
+  }
+  return column;
+}
+
+const TRIPLE_COLUMNS = ["head", "relation", "tail"] as const;
+
+/**
+ * Reads a triple table. Integer columns are ids (int8..int64, checked non-negative and within
+ * int32); utf8 columns are names, mapped through `names` (entities for head and tail).
+ */
+export async function readTriplesArrow(path: string, names?: TripleNameIndexes): Promise<Triples> {
+  let named = false;
+  let builders: Int32ColumnBuilder[] = [];
+  await forEachBatch(path, (schema) => {
+    const kinds = TRIPLE_COLUMNS.map((c) => {
+      const type = fieldOf(path, schema, c).type;
+      if (DataType.isInt(type)) return "id";
+      if (isNameType(type)) return "name";
+      throw new KgcError(path, `column '${c}' has type ${String(type)}; expected integer ids (int32/int64) or utf8 names`);
+    });
+    named = kinds[0] === "name";
+    if (kinds.some((k) => k !== kinds[0])) throw new KgcError(path, `columns head, relation, tail must all hold ids or all hold names (found ${kinds.join(", ")})`);
+    if (named && !names) throw new KgcError(path, "columns hold names (utf8): pass entity and relation NameIndexes to map them to ids");
+    const hint = rowsHint(schema);
+    builders = TRIPLE_COLUMNS.map(() => new Int32ColumnBuilder(1, hint));
+  }, (batch, firstRow) => {
+    TRIPLE_COLUMNS.forEach((name, c) => {
+      const column = childOf(path, batch, name);
+      const { array, offset } = builders[c]!.next(batch.numRows);
+      if (named) {
+        const index = name === "relation" ? names!.relations : names!.entities;
+        for (let i = 0; i < batch.numRows; i++) {
+          const value = column.get(i) as string;
+          if (value.length === 0) throw new KgcError(path, `column '${name}' row ${firstRow + i}: empty name`);
+          array[offset + i] = index.idOf(value);
+        }
+      } else {
+        copyIds(path, name, column.toArray() as IdValues, array, offset, firstRow);
+      }
+    });
+  });
+  const [head, relation, tail] = builders.map((b) => b.finish()) as [Int32Array, Int32Array, Int32Array];
+  return { head, relation, tail, length: head.length };
+}
+
+/**
+ * Writes the contents of `batches` as an Arrow IPC file, atomically. Each batch is drained to
+ * disk before the next is built, so memory stays at one batch whatever the table size.
+ */
+async function writeBatches(path: string, batches: Iterable<RecordBatch>): Promise<void> {
+  await withAtomicFile(path, async (tmp) => {
+    const fd = openSync(tmp, "w");
+    const writer = new RecordBatchFileWriter();
+    let drainError: unknown = null;
+    const drained = (async () => {
+      for await (const chunk of writer) {
+        let done = 0;
+        while (done < chunk.byteLength) done += writeSync(fd, chunk, done, chunk.byteLength - done);
+      }
+    })().catch((err: unknown) => {
+      drainError = err;
+    });
+    try {
+      for (const batch of batches) {
+        writer.write(batch);
+        await nextTurn(); // lets the drain loop write this batch out before the next is built
+        if (drainError !== null) throw drainError;
+      }
+      writer.close();
+      await drained;
+      if (drainError !== null) throw drainError;
+    } catch (err) {
+      writer.abort();
+      await drained;
+      throw err;
+    } finally {
+      closeSync(fd);
+    }
+  });
+}
+
+function int32Data(values: Int32Array): Data<Int32> {
+  return makeData({ type: new Int32(), length: values.length, nullCount: 0, data: values });
+}
+
+function batchOf(schema: Schema, rows: number, children: Data[]): RecordBatch {
+  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children }));
+}
+
+/** Options of the Arrow writers. */
+export interface ArrowWriteOptions {
+  /** rows per record batch (default: 2^20 for triples, about 4M values for candidates) */
+  batchRows?: number;
+}
+
+/** Writes triples as int32 columns head, relation, tail in batches of 2^20 rows, atomically. */
+export async function writeTriplesArrow(path: string, triples: Triples, options: ArrowWriteOptions = {}): Promise<void> {
+  checkTriplesForWrite(path, triples);
+  const n = triples.length;
+  const batchRows = options.batchRows ?? TRIPLE_BATCH_ROWS;
+  const schema = new Schema(TRIPLE_COLUMNS.map((c) => new Field(c, new Int32(), false)), new Map([[ROWS_METADATA_KEY, String(n)]]));
+  const batches = function* (): Generator<RecordBatch> {
+    for (let at = 0; at < n || at === 0; at += batchRows) {
+      const end = Math.min(n, at + batchRows);
+      yield batchOf(schema, end - at, [triples.head, triples.relation, triples.tail].map((c) => int32Data(c.subarray(at, end))));
+    }
+  };
+  await writeBatches(path, batches());
+}
+
+/** Writes candidate queries (see the module comment for the columns), atomically. */
+export async function writeCandidatesArrow(path: string, q: CandidateQueries, options: ArrowWriteOptions = {}): Promise<void> {
+  checkCandidatesForWrite(path, q);
+  const rows = q.head.length;
+  const width = q.width;
+  const fields = [
+    new Field("head", new Int32(), false),
+    new Field("relation", new Int32(), false),
+    new Field("candidates", new FixedSizeList(width, new Field("item", new Int32(), false)), false),
+  ];
+  if (q.correctIndex !== null) fields.push(new Field("correct_index", new Int32(), false));
+  const schema = new Schema(fields, new Map([[ROWS_METADATA_KEY, String(rows)]]));
+  const batchRows = options.batchRows ?? Math.max(1, Math.floor(CANDIDATE_BATCH_VALUES / width));
+  const batches = function* (): Generator<RecordBatch> {
+    for (let at = 0; at < rows || at === 0; at += batchRows) {
+      const end = Math.min(rows, at + batchRows);
+      const list = makeData({
+        type: fields[2]!.type as FixedSizeList<Int32>, length: end - at, nullCount: 0, child: int32Data(q.candidates.subarray(at * width, end * width)),
+      });
+      const children: Data[] = [int32Data(q.head.subarray(at, end)), int32Data(q.relation.subarray(at, end)), list];
+      if (q.correctIndex !== null) children.push(int32Data(q.correctIndex.subarray(at, end)));
+      yield batchOf(schema, end - at, children);
+    }
+  };
+  await writeBatches(path, batches());
+}
+
+/**
+ * Reads candidate queries. Checks: required columns and types, no nulls, the same number of
+ * candidates in every row (ragged lists are an error), no negative or repeated candidate in a
+ * row, correct_index within [0, K).
+ */
+export async function readCandidatesArrow(path: string): Promise<CandidateQueries> {
+  let width = -1;
+  let hasAnswers = false;
+  let fixed = false;
+  let hint: number | null = null;
+  let head!: Int32ColumnBuilder, relation!: Int32ColumnBuilder, correct!: Int32ColumnBuilder, candidates: Int32ColumnBuilder | null = null;
+  await forEachBatch(path, (schema) => {
+    for (const name of ["head", "relation"]) {
+      const type = fieldOf(path, schema, name).type;
+      if (!DataType.isInt(type)) throw new KgcError(path, `column '${name}' has type ${String(type)}; expected integer ids`);
+    }
+    const listType = fieldOf(path, schema, "candidates").type;
+    const itemType = (DataType.isFixedSizeList(listType) || DataType.isList(listType) || DataType.isLargeList(listType)) ? listType.children[0]?.type : undefined;
+    if (itemType === undefined || !DataType.isInt(itemType)) {
+      throw new KgcError(path, `column 'candidates' has type ${String(listType)}; expected FixedSizeList<int32>[K] (or a list of integer ids)`);
+    }
+    fixed = DataType.isFixedSizeList(listType);
+    if (DataType.isFixedSizeList(listType)) width = listType.listSize;
+    const answer = schema.fields.find((f) => f.name === "correct_index");
+    if (answer && !DataType.isInt(answer.type)) throw new KgcError(path, `column 'correct_index' has type ${String(answer.type)}; expected int32`);
+    hasAnswers = answer !== undefined;
+    hint = rowsHint(schema);
+    head = new Int32ColumnBuilder(1, hint);
+    relation = new Int32ColumnBuilder(1, hint);
+    correct = new Int32ColumnBuilder(1, hasAnswers ? hint : 0);
+  }, (batch, firstRow) => {
+    const n = batch.numRows;
+    if (n === 0) return;
+    for (const [name, builder] of [["head", head], ["relation", relation]] as const) {
+      const { array, offset } = builder.next(n);
+      copyIds(path, name, childOf(path, batch, name).toArray() as IdValues, array, offset, firstRow);
+    }
+    const list = childOf(path, batch, "candidates").data[0]!;
+    const items = list.children[0]!;
+    if (items.nullCount > 0) throw new KgcError(path, `column 'candidates' holds null ids (batch from row ${firstRow})`);
+    const values = makeVector(items).toArray() as IdValues;
+    let from = 0;
+    if (!fixed) {
+      const offsets = list.valueOffsets as Int32Array | BigInt64Array;
+      from = Number(offsets[0]!);
+      for (let i = 0; i < n; i++) {
+        const count = Number(offsets[i + 1]!) - Number(offsets[i]!);
+        if (width < 0) width = count;
+        if (count !== width) throw new KgcError(path, `ragged candidates: row ${firstRow + i} has ${count}, row 0 has ${width}`);
+      }
+    }
+    if (width < 1) throw new KgcError(path, "candidate lists are empty (K must be at least 1)");
+    candidates ??= new Int32ColumnBuilder(width, hint);
+    const slot = candidates.next(n);
+    copyIds(path, "candidates", values.subarray(from, from + n * width) as IdValues, slot.array, slot.offset, firstRow, width);
+    checkCandidateRows(path, slot.array.subarray(slot.offset, slot.offset + n * width), width, firstRow);
+    if (hasAnswers) {
+      const { array, offset } = correct.next(n);
+      copyIds(path, "correct_index", childOf(path, batch, "correct_index").toArray() as IdValues, array, offset, firstRow);
+      for (let i = 0; i < n; i++) {
+        if (array[offset + i]! >= width) throw new KgcError(path, `column 'correct_index' row ${firstRow + i}: ${array[offset + i]} outside [0, ${width})`);
+      }
+    }
+  });
+  const heads = head.finish();
+  if (width < 1) width = 1;
+  return {
+    head: heads,
+    relation: relation.finish(),
+    candidates: candidates === null ? new Int32Array(0) : (candidates as Int32ColumnBuilder).finish(),
+    width,
+    correctIndex: hasAnswers ? correct.finish() : null,
+  };
+}
