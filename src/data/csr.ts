@@ -43,10 +43,10 @@ function buildOneDirection(source: TripleSource, dir: string, direction: Directi
   const { numEntities, numRelations, budgetBytes } = options;
   // pass 1: degrees
   const degree = new Uint32Array(numEntities);
-  source.forEachChunk((chunk) => {
+  for (const chunk of source.chunks()) {
     const src = direction === "out" ? chunk.head : chunk.tail;
     for (let i = 0; i < chunk.length; i++) degree[src[i]!]!++;
-  });
+  }
   // bucket boundaries: consecutive entity ranges holding at most maxEdges edges each
   // a spilled bucket holds per edge: 12-byte record + int32 source + float64 key, then the sorted keys
   const bytesPerEdgeInMemory = 32;
@@ -124,11 +124,11 @@ function sortBucketAndEmit(
   if (spilled) {
     for (let i = 0; i < spilled.src.length; i++) place(spilled.src[i]!, spilled.key[i]!);
   } else {
-    source.forEachChunk((chunk) => {
+    for (const chunk of source.chunks()) {
       const src = direction === "out" ? chunk.head : chunk.tail;
       const dst = direction === "out" ? chunk.tail : chunk.head;
       for (let i = 0; i < chunk.length; i++) place(src[i]!, dst[i]! * numRelations + chunk.relation[i]!);
-    });
+    }
   }
   for (let e = 0; e < hi - lo; e++) {
     const a = offsets[e]!;
@@ -169,7 +169,7 @@ function spillAndSort(
       while (done < bytes) done += writeSync(fds[b]!, buffers[b]!, done, bytes - done);
       fills[b] = 0;
     };
-    source.forEachChunk((chunk) => {
+    for (const chunk of source.chunks()) {
       const src = direction === "out" ? chunk.head : chunk.tail;
       const dst = direction === "out" ? chunk.tail : chunk.head;
       for (let i = 0; i < chunk.length; i++) {
@@ -181,7 +181,7 @@ function spillAndSort(
         buf.writeDoubleLE(dst[i]! * numRelations + chunk.relation[i]!, at + 4);
         if (++fills[b]! === bufRecords) flushBucket(b);
       }
-    });
+    }
     for (let b = 0; b < numBuckets; b++) if (fills[b]! > 0) flushBucket(b);
     for (let b = 0; b < numBuckets; b++) {
       let count = 0;

@@ -104,7 +104,7 @@ export function ogbTrainSource(layout: OgbLayout, chunkBytes = 24 << 20): Triple
   const entityRange = { min: 0, maxExclusive: layout.numEntities, what: "entity id" };
   return {
     length: header.rows,
-    forEachChunk(visit) {
+    *chunks() {
       for (const raw of iterateNpyRows(path, rowsPerChunk * 3 * header.itemSize)) {
         const n = raw.rowCount;
         decodeInt32(raw.bytes, header.dtype, flat, 0, path, null, raw.rowStart * 3);
@@ -120,7 +120,7 @@ export function ogbTrainSource(layout: OgbLayout, chunkBytes = 24 << 20): Triple
           chunk.tail[i] = t;
         }
         chunk.length = n;
-        visit(chunk, raw.rowStart);
+        yield chunk;
       }
     },
   };

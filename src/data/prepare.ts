@@ -5,8 +5,8 @@ import { KgcError } from "../core/errors.js";
 import { info } from "../core/log.js";
 import { startProgress } from "../core/progress.js";
 import { Rng } from "../core/rng.js";
-import type { CandidateQueries } from "../core/types.js";
-import { ArrowTripleWriter, writeTriplesArrowFile } from "../io/arrow-stream.js";
+import type { CandidateQueries, Triples } from "../core/types.js";
+import { writeTripleChunksArrow, writeTriplesArrow } from "../io/arrow.js";
 import { DatasetFiles, SPLITS, type DatasetManifest, type FeatureInfo, type SplitInfo, type SplitName } from "../io/manifest.js";
 import { decodeFloat32, iterateNpyRows, readNpyHeader, writeNpy } from "../io/npy.js";
 import { buildCandidates, checkCandidates, KnownTriples } from "./candidates.js";
@@ -58,16 +58,15 @@ async function importOgb(root: string, counts: OgbCounts, dir: string, options: 
 
   // train: npy → Arrow, streamed
   const progress = startProgress("train triples", train.length, "triples");
-  const writer = new ArrowTripleWriter(join(dir, DatasetFiles.triples("train")), train.length);
+  const progressed = function* (): Generator<Triples> {
+    let done = 0;
+    for (const chunk of train.chunks()) {
+      yield chunk;
+      progress.update((done += chunk.length));
+    }
+  };
   try {
-    train.forEachChunk((chunk, offset) => {
-      writer.write(chunk);
-      progress.update(offset + chunk.length);
-    });
-    writer.close();
-  } catch (err) {
-    writer.abort();
-    throw err;
+    await writeTripleChunksArrow(join(dir, DatasetFiles.triples("train")), train.length, progressed());
   } finally {
     progress.stop();
   }
@@ -93,7 +92,7 @@ async function importOgb(root: string, counts: OgbCounts, dir: string, options: 
         const rows = new Int32Array(chunk.bytes.buffer, chunk.bytes.byteOffset, chunk.rowCount * width);
         for (let i = 0; i < chunk.rowCount; i++) tails[chunk.rowStart + i] = rows[i * width + correct[chunk.rowStart + i]!]!;
       }
-      writeTriplesArrowFile(join(dir, DatasetFiles.triples(split)), { head: q.head, relation: q.relation, tail: tails, length: queries });
+      await writeTriplesArrow(join(dir, DatasetFiles.triples(split)), { head: q.head, relation: q.relation, tail: tails, length: queries });
       splits[split].triples = queries;
     }
   }
@@ -139,7 +138,7 @@ async function importNamed(named: NamedSplits, dir: string, options: ImportOptio
   const splits: Record<SplitName, SplitInfo> = { train: emptySplit(), valid: emptySplit(), test: emptySplit() };
   for (const split of SPLITS) {
     const triples = named.splits[split];
-    writeTriplesArrowFile(join(dir, DatasetFiles.triples(split)), triples);
+    await writeTriplesArrow(join(dir, DatasetFiles.triples(split)), triples);
     splits[split].triples = triples.length;
   }
   for (const [split, queries] of Object.entries(named.candidates) as [SplitName, CandidateQueries][]) {

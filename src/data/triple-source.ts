@@ -7,16 +7,16 @@ import type { Triples } from "../core/types.js";
 export interface TripleSource {
   /** total number of triples */
   readonly length: number;
-  /** calls `visit` with consecutive chunks; chunk arrays are only valid during the call */
-  forEachChunk(visit: (chunk: Triples, offset: number) => void): void;
+  /** yields consecutive chunks; a chunk's arrays may be reused, so use them before the next one */
+  chunks(): Iterable<Triples>;
 }
 
 /** A source over triples already in memory (one chunk). */
 export function memoryTripleSource(triples: Triples): TripleSource {
   return {
     length: triples.length,
-    forEachChunk(visit) {
-      visit(triples, 0);
+    *chunks() {
+      yield triples;
     },
   };
 }

@@ -327,12 +327,31 @@ export async function writeTriplesArrow(path: string, triples: Triples, options:
   checkTriplesForWrite(path, triples);
   const n = triples.length;
   const batchRows = options.batchRows ?? TRIPLE_BATCH_ROWS;
-  const schema = new Schema(TRIPLE_COLUMNS.map((c) => new Field(c, new Int32(), false)), new Map([[ROWS_METADATA_KEY, String(n)]]));
-  const batches = function* (): Generator<RecordBatch> {
-    for (let at = 0; at < n || at === 0; at += batchRows) {
+  const slices = function* (): Generator<Triples> {
+    for (let at = 0; at < n; at += batchRows) {
       const end = Math.min(n, at + batchRows);
-      yield batchOf(schema, end - at, [triples.head, triples.relation, triples.tail].map((c) => int32Data(c.subarray(at, end))));
+      yield { head: triples.head.subarray(at, end), relation: triples.relation.subarray(at, end), tail: triples.tail.subarray(at, end), length: end - at };
     }
+  };
+  await writeTripleChunksArrow(path, n, slices());
+}
+
+/**
+ * Writes `numRows` triples arriving as chunks (one record batch each), so a source larger than
+ * memory (WikiKG90M's train_hrt.npy) streams to disk. Fails, leaving nothing, when the chunks do
+ * not add up to `numRows` (the count is promised up front in the schema metadata).
+ */
+export async function writeTripleChunksArrow(path: string, numRows: number, chunks: Iterable<Triples>): Promise<void> {
+  const schema = new Schema(TRIPLE_COLUMNS.map((c) => new Field(c, new Int32(), false)), new Map([[ROWS_METADATA_KEY, String(numRows)]]));
+  const batches = function* (): Generator<RecordBatch> {
+    let written = 0;
+    for (const chunk of chunks) {
+      const n = chunk.length;
+      written += n;
+      if (n > 0) yield batchOf(schema, n, [chunk.head, chunk.relation, chunk.tail].map((c) => int32Data(c.subarray(0, n))));
+    }
+    if (written !== numRows) throw new KgcError(path, `wrote ${written} of the ${numRows} rows promised`);
+    if (numRows === 0) yield batchOf(schema, 0, TRIPLE_COLUMNS.map(() => int32Data(new Int32Array(0))));
   };
   await writeBatches(path, batches());
 }

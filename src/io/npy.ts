@@ -431,6 +431,7 @@ export class NpyWriter {
     this.closed = true;
     closeSync(this.fd);
     if (this.written !== this.total) {
+      rmSync(this.tmp, { force: true });
       throw new Error(`${this.path}: ${this.written} of ${this.total} elements written`);
     }
     commitTmp(this.tmp, this.path);

@@ -1,0 +1,239 @@
+import type { Rng } from "../core/rng.js";
+import { matVec, pickCumulative, randomPermutation } from "./synthetic-math.js";
+import type { ResolvedSynthOptions } from "./synthetic-options.js";
+
+/**
+ * Relations of the synthetic world. Relation r has a domain type, a range type and an affine map
+ * of the latent space, q = A_r·z_h + b_r with A_r orthogonal (d × d); the tail of (h, r, ?) is
+ * drawn near q among range-type entities (synthetic-sampling.ts): β_r sets how sharply the latent
+ * cluster is chosen, γ_r how sharply the entity inside it. The cardinality shapes them:
+ *
+ *   general      β = 12, γ = 16, head exponent 0.7
+ *   1-N          β = 4,  γ = 4,  head exponent 1.2   (few heads, many spread-out tails each)
+ *   N-1          β = 40, γ = 48, head exponent 0.5   (many heads, a near-deterministic tail)
+ *
+ * Planted patterns, consistent with the latent maps and emitted explicitly as partner triples:
+ *   symmetric    A = Q·diag(±1)·Qᵀ (an involution, Aᵀ = A), b = 0, domain = range; (t, r, h) added
+ *   inverse pair r' = r⁻¹: A' = Aᵀ, b' = −Aᵀ·b, domain and range swapped; (t, r', h) added
+ *   composition  r3 = r2 ∘ r1: A3 = A2·A1, b3 = A2·b1 + b2; for a chain (h r1 m)(m r2 t), (h r3 t) added
+ */
+export type RelationRole = "general" | "symmetric" | "inverse" | "composition-part" | "composed" | "one-to-many" | "many-to-one";
+
+export interface PlantedPatterns {
+  symmetric: number[];
+  /** [r, r'] with r' the inverse of r */
+  inversePairs: Array<[number, number]>;
+  /** [r1, r2, r3]: (h r1 m) ∧ (m r2 t) ⇒ (h r3 t) */
+  compositions: Array<[number, number, number]>;
+  oneToMany: number[];
+  manyToOne: number[];
+}
+
+/** Kinds of generation group: a group emits its triples together so the patterns hold. */
+export const GROUP_SINGLE = 0;
+export const GROUP_SYMMETRIC = 1;
+export const GROUP_INVERSE = 2;
+export const GROUP_COMPOSITION = 3;
+
+export interface RelationTable {
+  numRelations: number;
+  /** shape: [R] */
+  domain: Int32Array;
+  /** shape: [R] */
+  range: Int32Array;
+  /** shape: [R, d, d] row-major A_r */
+  matrix: Float64Array;
+  /** shape: [R, d] */
+  bias: Float64Array;
+  /** shape: [R] inverse temperature β of the cluster choice */
+  beta: Float64Array;
+  /** shape: [R] inverse temperature γ of the entity choice inside the cluster */
+  gamma: Float64Array;
+  /** shape: [R] Zipf exponent of the head draw over the domain type */
+  headExponent: Float64Array;
+  /** shape: [R] */
+  role: RelationRole[];
+  planted: PlantedPatterns;
+  /** shape: [G] GROUP_* kind of each generation group */
+  groupKind: Int8Array;
+  /** shape: [G, 3] relations of each group (unused slots −1) */
+  groupRelations: Int32Array;
+  /** shape: [G] cumulative Zipf weights of the groups */
+  groupCumWeight: Float64Array;
+}
+
+const PARAMS: Record<"general" | "one-to-many" | "many-to-one", [beta: number, gamma: number, headExponent: number]> = {
+  general: [12, 16, 0.7],
+  "one-to-many": [4, 4, 1.2],
+  "many-to-one": [40, 48, 0.5],
+};
+if (process.env.SYNTH_PARAMS) Object.assign(PARAMS, JSON.parse(process.env.SYNTH_PARAMS));
+
+/** Plans roles, types and latent maps of all relations. */
+export function planRelations(o: ResolvedSynthOptions, typeSizes: Int32Array, typeCumSize: Float64Array, rng: Rng): RelationTable {
+  const R = o.numRelations;
+  const d = o.latentDim;
+  const T = typeSizes.length;
+  const table: RelationTable = {
+    numRelations: R,
+    domain: new Int32Array(R),
+    range: new Int32Array(R),
+    matrix: new Float64Array(R * d * d),
+    bias: new Float64Array(R * d),
+    beta: new Float64Array(R),
+    gamma: new Float64Array(R),
+    headExponent: new Float64Array(R),
+    role: new Array<RelationRole>(R).fill("general"),
+    planted: { symmetric: [], inversePairs: [], compositions: [], oneToMany: [], manyToOne: [] },
+    groupKind: new Int8Array(0),
+    groupRelations: new Int32Array(0),
+    groupCumWeight: new Float64Array(0),
+  };
+  const bySize = (): number => pickCumulative(typeCumSize, rng.next() * typeCumSize[T - 1]!);
+  const anyType = (): number => rng.int(T);
+  const matrixOf = (r: number): Float64Array => table.matrix.subarray(r * d * d, (r + 1) * d * d);
+  const biasOf = (r: number): Float64Array => table.bias.subarray(r * d, (r + 1) * d);
+  const setKind = (r: number, role: RelationRole, kind: keyof typeof PARAMS, domain: number, range: number): void => {
+    table.role[r] = role;
+    [table.beta[r], table.gamma[r], table.headExponent[r]] = PARAMS[kind];
+    table.domain[r] = domain;
+    table.range[r] = range;
+  };
+  const randomMap = (r: number): void => {
+    randomOrthogonal(rng, d, matrixOf(r));
+    const b = biasOf(r);
+    for (let j = 0; j < d; j++) b[j] = (0.5 / Math.sqrt(d)) * rng.normal();
+  };
+
+  const order = Array.from(randomPermutation(R, rng));
+  let next = 0;
+  const take = (want: number, size: number): number => {
+    const n = Math.min(want, Math.floor((R - next) / size));
+    return n;
+  };
+  const groups: Array<[number, number, number, number]> = [];
+
+  for (let i = 0, n = take(R >= 6 ? Math.max(1, Math.round(0.03 * R)) : 0, 3); i < n; i++) {
+    const [r1, r2, r3] = [order[next++]!, order[next++]!, order[next++]!];
+    const [a, b, c] = [bySize(), bySize(), bySize()];
+    setKind(r1, "composition-part", "general", a, b);
+    setKind(r2, "composition-part", "general", b, c);
+    setKind(r3, "composed", "general", a, c);
+    randomMap(r1);
+    randomMap(r2);
+    multiply(matrixOf(r2), matrixOf(r1), d, matrixOf(r3));
+    const b3 = biasOf(r3);
+    matVec(matrixOf(r2), biasOf(r1), d, b3);
+    for (let j = 0; j < d; j++) b3[j] = b3[j]! + biasOf(r2)[j]!;
+    table.planted.compositions.push([r1, r2, r3]);
+    groups.push([GROUP_COMPOSITION, r1, r2, r3]);
+  }
+  for (let i = 0, n = take(R >= 4 ? Math.max(1, Math.round(0.05 * R)) : 0, 2); i < n; i++) {
+    const [r, ri] = [order[next++]!, order[next++]!];
+    const [a, b] = [bySize(), bySize()];
+    setKind(r, "inverse", "general", a, b);
+    setKind(ri, "inverse", "general", b, a);
+    randomMap(r);
+    transpose(matrixOf(r), d, matrixOf(ri));
+    matVec(matrixOf(ri), biasOf(r), d, biasOf(ri));
+    for (let j = 0; j < d; j++) biasOf(ri)[j] = -biasOf(ri)[j]!;
+    table.planted.inversePairs.push([r, ri]);
+    groups.push([GROUP_INVERSE, r, ri, -1]);
+  }
+  for (let i = 0, n = take(R >= 2 ? Math.max(1, Math.round(0.04 * R)) : 0, 1); i < n; i++) {
+    const r = order[next++]!;
+    const a = bySize();
+    setKind(r, "symmetric", "general", a, a);
+    randomInvolution(rng, d, matrixOf(r));
+    table.planted.symmetric.push(r);
+    groups.push([GROUP_SYMMETRIC, r, -1, -1]);
+  }
+  for (let i = 0, n = take(Math.max(1, Math.round(0.1 * R)), 1); i < n; i++) {
+    const r = order[next++]!;
+    setKind(r, "one-to-many", "one-to-many", anyType(), bySize());
+    randomMap(r);
+    table.planted.oneToMany.push(r);
+    groups.push([GROUP_SINGLE, r, -1, -1]);
+  }
+  for (let i = 0, n = take(Math.max(1, Math.round(0.2 * R)), 1); i < n; i++) {
+    const r = order[next++]!;
+    setKind(r, "many-to-one", "many-to-one", bySize(), anyType());
+    randomMap(r);
+    table.planted.manyToOne.push(r);
+    groups.push([GROUP_SINGLE, r, -1, -1]);
+  }
+  while (next < R) {
+    const r = order[next++]!;
+    setKind(r, "general", "general", bySize(), bySize());
+    randomMap(r);
+    groups.push([GROUP_SINGLE, r, -1, -1]);
+  }
+
+  // group frequencies: Zipf over a random order of the groups
+  const G = groups.length;
+  const rankOf = randomPermutation(G, rng);
+  table.groupKind = new Int8Array(G);
+  table.groupRelations = new Int32Array(G * 3);
+  table.groupCumWeight = new Float64Array(G);
+  let sum = 0;
+  for (let g = 0; g < G; g++) {
+    const [kind, a, b, c] = groups[g]!;
+    table.groupKind[g] = kind;
+    table.groupRelations.set([a, b, c], g * 3);
+    sum += Math.pow(rankOf[g]! + 1, -o.relationFrequencyExponent);
+    table.groupCumWeight[g] = sum;
+  }
+  for (const list of [table.planted.symmetric, table.planted.oneToMany, table.planted.manyToOne]) list.sort((a, b) => a - b);
+  return table;
+}
+
+/** Random orthogonal matrix: Gram–Schmidt on the rows of a Gaussian matrix. shape of out: [d, d] */
+function randomOrthogonal(rng: Rng, d: number, out: Float64Array): void {
+  for (let i = 0; i < d; i++) {
+    for (;;) {
+      for (let j = 0; j < d; j++) out[i * d + j] = rng.normal();
+      for (let p = 0; p < i; p++) {
+        let dot = 0;
+        for (let j = 0; j < d; j++) dot += out[i * d + j]! * out[p * d + j]!;
+        for (let j = 0; j < d; j++) out[i * d + j] = out[i * d + j]! - dot * out[p * d + j]!;
+      }
+      let norm = 0;
+      for (let j = 0; j < d; j++) norm += out[i * d + j]! ** 2;
+      if (norm > 1e-8) {
+        const inv = 1 / Math.sqrt(norm);
+        for (let j = 0; j < d; j++) out[i * d + j] = out[i * d + j]! * inv;
+        break;
+      }
+    }
+  }
+}
+
+/** A = Q·diag(s)·Qᵀ with random signs s: orthogonal, symmetric, A² = I. shape of out: [d, d] */
+function randomInvolution(rng: Rng, d: number, out: Float64Array): void {
+  const q = new Float64Array(d * d);
+  randomOrthogonal(rng, d, q);
+  const sign = Array.from({ length: d }, () => (rng.next() < 0.5 ? -1 : 1));
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < d; j++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += q[k * d + i]! * sign[k]! * q[k * d + j]!;
+      out[i * d + j] = s;
+    }
+  }
+}
+
+/** out = a·b. shapes: [d, d] */
+function multiply(a: Float64Array, b: Float64Array, d: number, out: Float64Array): void {
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < d; j++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += a[i * d + k]! * b[k * d + j]!;
+      out[i * d + j] = s;
+    }
+  }
+}
+
+/** out = aᵀ. shapes: [d, d] */
+function transpose(a: Float64Array, d: number, out: Float64Array): void {
+  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) out[j * d + i] = a[i * d + j]!;
+}

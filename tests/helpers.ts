@@ -1,0 +1,29 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Shared test helpers: temporary folders and running the built CLI. */
+export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), "../..");
+export const cliPath = join(projectRoot, "dist/src/cli/kgc.js");
+
+export function tmpDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `kgc-${prefix}-`));
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `kgc <args>` with a private run registry; never throws on a non-zero exit. */
+export function runKgc(args: string[], options: { cwd?: string; registry?: string } = {}): CliResult {
+  const result = spawnSync(process.execPath, [cliPath, ...args], {
+    cwd: options.cwd ?? projectRoot,
+    encoding: "utf8",
+    env: { ...process.env, KGC_REGISTRY: options.registry ?? join(tmpDir("registry"), "registry.sqlite") },
+  });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
