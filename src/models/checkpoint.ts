@@ -91,6 +91,9 @@ export function loadCheckpoint(outDir: string, spec: NativeSpec, threads: number
   loadInto(dir, "relation", spec.relation);
   const perm = readNpyInt32(join(dir, "perm.npy")).data;
   if (perm.length !== spec.data!.perm.length) throw new KgcError(join(dir, "perm.npy"), "the training split changed since the checkpoint");
+  for (let i = 0; i < perm.length; i++) {
+    if (perm[i]! < 0 || perm[i]! >= perm.length) throw new KgcError(join(dir, "perm.npy"), `entry ${i} (${perm[i]}) is not an index of the training split`);
+  }
   spec.data!.perm.set(perm);
   const counters = newCounters(threads, 0);
   counters.global.set(meta.global);

@@ -216,10 +216,6 @@ class TrainWorker : public Napi::AsyncWorker {
     k_.global = typed<double>(env, counters, "global", napi_float64_array, 2);
     k_.rng = typed<uint64_t>(env, counters, "rng", napi_biguint64_array, 4 * T);
     k_.threadState = typed<double>(env, counters, "threads", napi_float64_array, 2 * T);
-    for (int64_t i = 0; i < ctx_.data.n; i++) {
-      const int32_t p = ctx_.data.perm[i];
-      if (p < 0 || p >= ctx_.data.n) fail(env, "perm out of range");
-    }
     keepSpec_ = Napi::Persistent(spec);
     keepCounters_ = Napi::Persistent(counters);
   }

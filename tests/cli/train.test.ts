@@ -1,0 +1,84 @@
+/**
+ * `kgc train` end to end on a tiny TSV dataset, and every bad input of issue 4 as one clear error
+ * before any training: unknown model, dim not divisible by the model's block, B or N <= 0, concat
+ * without features, --resume with a checkpoint of another model or dimension.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, it } from "node:test";
+import { Command } from "commander";
+import { registerTrainCommand } from "../../src/cli/commands/train.js";
+
+const KGC = fileURLToPath(new URL("../../src/cli/kgc.js", import.meta.url));
+let root = "";
+let data = "";
+
+async function kgcTrain(...args: string[]): Promise<void> {
+  const program = new Command("kgc").exitOverride().configureOutput({ writeErr: () => {} });
+  registerTrainCommand(program);
+  await program.parseAsync(["node", "kgc", "train", "--data", data, "--out", join(root, "models"), "--threads", "1", ...args]);
+}
+
+before(() => {
+  root = mkdtempSync(join(tmpdir(), "kgc-train-cli-"));
+  process.env["KGC_REGISTRY"] = join(root, "registry.sqlite");
+  const tsv = join(root, "tsv");
+  mkdirSync(tsv);
+  const lines = (n: number, off: number): string => Array.from({ length: n }, (_, i) => `e${(i + off) % 30}\tr${i % 3}\te${(i * 7 + 1 + off) % 30}`).join("\n") + "\n";
+  writeFileSync(join(tsv, "train.txt"), lines(300, 0));
+  writeFileSync(join(tsv, "valid.txt"), lines(20, 5));
+  writeFileSync(join(tsv, "test.txt"), lines(20, 9));
+  execFileSync(process.execPath, [KGC, "data", "import", "--tsv", tsv, "--name", "toy", "--out", join(root, "data")], { stdio: "pipe" });
+  data = join(root, "data", "toy");
+});
+
+after(() => rmSync(root, { recursive: true, force: true }));
+
+describe("kgc train", () => {
+  it("trains and writes entity.npy, relation.npy, config.json, metrics.jsonl, checkpoint/", async () => {
+    await kgcTrain("--model", "transe-l2", "--dim", "8", "--batch", "16", "--negatives", "8", "--steps", "40", "--set", "logEvery=10", "--set", "validEvery=20");
+    const out = join(root, "models", "toy", "transe-l2");
+    for (const f of ["entity.npy", "relation.npy", "config.json", "metrics.jsonl", "checkpoint/meta.json"]) assert.ok(existsSync(join(out, f)), f);
+    const lines = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, number>);
+    assert.ok(lines.some((l) => l["valid_mrr_raw_sampled"] !== undefined));
+    assert.equal(JSON.parse(readFileSync(join(out, "config.json"), "utf8")).dim, 8);
+    await kgcTrain("--model", "transe-l2", "--dim", "8", "--batch", "16", "--negatives", "8", "--steps", "60", "--resume");
+    assert.equal(JSON.parse(readFileSync(join(out, "checkpoint", "meta.json"), "utf8")).step, 60);
+  });
+
+  it("unknown model", async () => {
+    await assert.rejects(kgcTrain("--model", "transr", "--steps", "1"), /unknown model 'transr' \(known: .*rotate/);
+  });
+
+  it("dimension not divisible by the model's block", async () => {
+    await assert.rejects(kgcTrain("--model", "rotate", "--dim", "7", "--steps", "1"), /rotate needs dim divisible by 2/);
+    await assert.rejects(kgcTrain("--model", "note", "--dim", "30", "--set", "block=20", "--steps", "1"), /divisible by 20/);
+  });
+
+  it("B or N <= 0", async () => {
+    await assert.rejects(kgcTrain("--model", "rotate", "--batch", "0", "--steps", "1"), /positive integer/);
+    await assert.rejects(kgcTrain("--model", "rotate", "--set", "negatives=0", "--steps", "1"), /negatives/);
+    await assert.rejects(kgcTrain("--model", "rotate", "--set", "batch=-3", "--steps", "1"), /batch/);
+  });
+
+  it("no budget", async () => {
+    await assert.rejects(kgcTrain("--model", "rotate"), /--steps or --minutes/);
+  });
+
+  it("concat encoder on a dataset without features", async () => {
+    await assert.rejects(kgcTrain("--model", "rotate", "--dim", "8", "--encoder", "concat", "--steps", "1"), /needs entity features but the dataset has none/);
+  });
+
+  it("--resume with a checkpoint of another dimension or model", async () => {
+    await kgcTrain("--model", "distmult", "--dim", "8", "--batch", "8", "--negatives", "4", "--steps", "5");
+    await assert.rejects(kgcTrain("--model", "distmult", "--dim", "16", "--steps", "10", "--resume"), /checkpoint has dim 8 but the config asks for 16/);
+    const models = join(root, "models", "toy");
+    cpSync(join(models, "distmult", "checkpoint"), join(models, "complex", "checkpoint"), { recursive: true });
+    await assert.rejects(kgcTrain("--model", "complex", "--dim", "8", "--steps", "10", "--resume"), /checkpoint has model distmult but the config asks for complex/);
+    await assert.rejects(kgcTrain("--model", "quate", "--dim", "8", "--steps", "10", "--resume"), /no checkpoint here/);
+  });
+});

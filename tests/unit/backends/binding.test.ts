@@ -1,0 +1,54 @@
+/** The native door: declared exports, validation before the call, zero-copy file mapping. */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { it } from "node:test";
+import { nativeBuildInfo, nativeGradients, nativeMapFile, nativeScore, nativeTrain } from "../../../src/backends/native/binding.js";
+import { KgcError } from "../../../src/core/errors.js";
+import { writeNpy } from "../../../src/io/npy.js";
+import { newCounters } from "../../../src/models/checkpoint.js";
+import { loadFeatures } from "../../../src/models/features.js";
+import { getInteraction } from "../../../src/models/registry.js";
+import { tinySpec } from "../../contract/fixtures.js";
+
+it("the addon exports exactly the functions binding.ts declares", () => {
+  const require = createRequire(import.meta.url);
+  const raw = require(fileURLToPath(new URL("../../../../build/Release/kgc_native.node", import.meta.url))) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(raw).sort(), ["buildInfo", "gradients", "mapFile", "modelNames", "modelWidths", "score", "train"]);
+  assert.match(nativeBuildInfo().gemm, /^(openblas|builtin)$/);
+});
+
+it("ids out of range, short buffers and bad counts are KgcErrors, not crashes", async () => {
+  const spec = tinySpec(getInteraction("rotate"), "shallow", 1);
+  const out = new Float32Array(4);
+  assert.throws(() => nativeScore(spec, Int32Array.of(10), Int32Array.of(0), true, Int32Array.of(1, 2, 3, 4), 0, out), (e: unknown) => e instanceof KgcError && /id 10 at position 0 is outside \[0, 10\)/.test(e.message));
+  assert.throws(() => nativeScore(spec, Int32Array.of(1), Int32Array.of(0), true, Int32Array.of(1, 2, 3, 4, 5), 0, out), /out: has 4 elements, needs 5/);
+  const batch = { head: Int32Array.of(0, 1, 2, 3), relation: Int32Array.of(0, 1, 2, 3), tail: Int32Array.of(0, 1, 2, 3), negatives: new Int32Array(5), tailSide: true };
+  assert.throws(() => nativeGradients(spec, batch, { entity: new Float32Array(80), relation: new Float32Array(12) }), /batch.relation: id 3/);
+  spec.data = { length: 2, head: Int32Array.of(0, 1), relation: Int32Array.of(0, 1), tail: Int32Array.of(1, 2), perm: Int32Array.of(0, 5) };
+  await assert.rejects(nativeTrain(spec, newCounters(1, 0), 1, 1), /train.perm|perm/);
+  spec.data.perm = Int32Array.of(0, 1);
+  await assert.rejects(nativeTrain(spec, newCounters(1, 0), 2, 1), /counters.rng/);
+  spec.config.batch = 0;
+  assert.throws(() => nativeScore(spec, Int32Array.of(1), Int32Array.of(0), true, Int32Array.of(1), 1, out), /batch: must be a positive integer/);
+});
+
+it("feature files: small ones are read, big ones mapped; both give the same rows", () => {
+  const dir = mkdtempSync(join(tmpdir(), "kgc-feat-"));
+  try {
+    const path = join(dir, "f.npy");
+    const data = Uint16Array.from({ length: 12 }, (_, i) => 0x3c00 + i);
+    writeNpy(path, "<f2", [4, 3], data);
+    const f = loadFeatures(path, 4);
+    assert.equal(f.dim, 3);
+    assert.deepEqual(Array.from(f.data), Array.from(data));
+    const mapped = nativeMapFile(path);
+    assert.equal(new Uint16Array(mapped, 128, 12)[5], 0x3c05);
+    assert.throws(() => loadFeatures(path, 5), /has 4 feature rows, the dataset has 5/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
