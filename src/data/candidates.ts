@@ -9,21 +9,28 @@ import type { CandidateQueries, Triples } from "../core/types.js";
  * uniformly random index. Deterministic for a given Rng state.
  */
 export class KnownTriples {
-  private readonly keys = new Set<number>();
+  /** key h * numRelations + r → the known tails of (h, r) */
+  private readonly tails = new Map<number, number[]>();
+  private static readonly none: readonly number[] = [];
 
   constructor(readonly numEntities: number, readonly numRelations: number, parts: readonly Triples[]) {
-    if (numEntities * numRelations * numEntities >= 2 ** 53) {
-      throw new KgcError("candidates", `graph too large for candidate generation (${numEntities} entities × ${numRelations} relations); WikiKG90M ships its own candidates`);
+    for (const p of parts) {
+      for (let i = 0; i < p.length; i++) {
+        const key = p.head[i]! * numRelations + p.relation[i]!;
+        const list = this.tails.get(key);
+        if (list) list.push(p.tail[i]!);
+        else this.tails.set(key, [p.tail[i]!]);
+      }
     }
-    for (const p of parts) for (let i = 0; i < p.length; i++) this.keys.add(this.key(p.head[i]!, p.relation[i]!, p.tail[i]!));
   }
 
-  private key(h: number, r: number, t: number): number {
-    return (h * this.numRelations + r) * this.numEntities + t;
+  /** The known tails of (h, r) (may repeat). */
+  tailsOf(h: number, r: number): readonly number[] {
+    return this.tails.get(h * this.numRelations + r) ?? KnownTriples.none;
   }
 
   has(h: number, r: number, t: number): boolean {
-    return this.keys.has(this.key(h, r, t));
+    return this.tailsOf(h, r).includes(t);
   }
 }
 
@@ -37,12 +44,16 @@ export function buildCandidates(split: Triples, known: KnownTriples, numNegative
   const Q = split.length;
   const candidates = new Int32Array(Q * K); // shape: [Q, K]
   const correctIndex = new Int32Array(Q);
-  const chosen = new Set<number>();
+  // stamp[e] === q + 1 marks e as unusable for query q (the true tail, a known tail, or taken)
+  const stamp = new Int32Array(E);
   const pool = new Int32Array(E);
   for (let q = 0; q < Q; q++) {
     const h = split.head[q]!;
     const r = split.relation[q]!;
     const t = split.tail[q]!;
+    const mark = q + 1;
+    stamp[t] = mark;
+    for (const known_t of known.tailsOf(h, r)) stamp[known_t] = mark;
     const row = candidates.subarray(q * K, (q + 1) * K);
     const position = rng.int(K);
     correctIndex[q] = position;
@@ -52,23 +63,20 @@ export function buildCandidates(split: Triples, known: KnownTriples, numNegative
       row[filled >= position ? filled + 1 : filled] = c;
       filled++;
     };
+    let eligible = 0;
+    for (let c = 0; c < E && numNegatives * 4 >= E; c++) if (stamp[c] !== mark) pool[eligible++] = c;
     if (numNegatives * 4 < E) {
       // rejection sampling: cheap when negatives are a small share of the entities
-      chosen.clear();
       let tries = 0;
-      while (filled < numNegatives) {
-        if (++tries > numNegatives * 200) break;
+      while (filled < numNegatives && ++tries <= numNegatives * 200) {
         const c = rng.int(E);
-        if (c === t || chosen.has(c) || known.has(h, r, c)) continue;
-        chosen.add(c);
+        if (stamp[c] === mark) continue;
+        stamp[c] = mark;
         put(c);
       }
-    }
-    if (filled < numNegatives) {
+      if (filled < numNegatives) throw new KgcError("--candidates", `query ${q} of ${what} (h=${h}, r=${r}): too few tails form no known triple for ${numNegatives} negatives`);
+    } else {
       // dense case: shuffle the eligible entities and take a prefix
-      filled = 0;
-      let eligible = 0;
-      for (let c = 0; c < E; c++) if (c !== t && !known.has(h, r, c)) pool[eligible++] = c;
       if (eligible < numNegatives) {
         throw new KgcError("--candidates", `query ${q} of ${what} (h=${h}, r=${r}) has only ${eligible} tails that form no known triple; ${numNegatives} negatives are impossible`);
       }

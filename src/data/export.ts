@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../core/atomic.js";
-import { KgcError } from "../core/errors.js";
+import { warn } from "../core/log.js";
 import { writeCandidatesArrow, writeTriplesArrow } from "../io/arrow.js";
 import { SPLITS } from "../io/manifest.js";
 import { writeCandidatesParquet, writeTriplesParquet } from "../io/parquet.js";
@@ -23,21 +23,23 @@ export async function exportDataset(ds: Dataset, outDir: string, format: ExportF
   const names = (kind: "entity" | "relation", n: number): string[] => dictionary.allNames(kind) ?? Array.from({ length: n }, (_, i) => String(i));
   for (const split of SPLITS) {
     const triples = await ds.triples(split);
-    if (triples.length === 0 && split !== "train") continue;
-    const path = join(outDir, `${split}.${format === "tsv" ? "txt" : format}`);
-    if (format === "arrow") await writeTriplesArrow(path, triples);
-    else if (format === "parquet") await writeTriplesParquet(path, triples);
-    else await writeTsvTriples(path, triples, names("entity", ds.numEntities), names("relation", ds.numRelations));
-    written.push(path);
-    const queries = ds.queries(split);
-    if (queries && format !== "tsv") {
-      const qPath = join(outDir, `${split}-candidates.${format}`);
-      if (format === "arrow") await writeCandidatesArrow(qPath, queries);
-      else await writeCandidatesParquet(qPath, queries);
-      written.push(qPath);
-    } else if (queries && format === "tsv" && split !== "train") {
-      throw new KgcError(`${outDir}`, "TSV export has no candidate table format; use --format arrow or parquet to keep the candidates");
+    if (triples.length > 0 || split === "train") {
+      const path = join(outDir, `${split}.${format === "tsv" ? "txt" : format}`);
+      if (format === "arrow") await writeTriplesArrow(path, triples);
+      else if (format === "parquet") await writeTriplesParquet(path, triples);
+      else await writeTsvTriples(path, triples, names("entity", ds.numEntities), names("relation", ds.numRelations));
+      written.push(path);
     }
+    const queries = ds.queries(split);
+    if (!queries) continue;
+    if (format === "tsv") {
+      warn(`TSV has no candidate table format: the ${split} candidates are not exported (use --format arrow or parquet to keep them)`);
+      continue;
+    }
+    const qPath = join(outDir, `${split}-candidates.${format}`);
+    if (format === "arrow") await writeCandidatesArrow(qPath, queries);
+    else await writeCandidatesParquet(qPath, queries);
+    written.push(qPath);
   }
   if (format !== "tsv") {
     const meta: FolderMeta = { num_entities: ds.numEntities, num_relations: ds.numRelations };
