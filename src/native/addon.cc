@@ -7,6 +7,7 @@
 #include "common/engine.h"
 #include "common/gemm.h"
 #include "common/mmap.h"
+#include "common/peak.h"
 
 using namespace kgc;
 
@@ -134,6 +135,13 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   o.Set("simd", "scalar");
 #endif
   return o;
+}
+
+// peakFlops(seconds) -> single-thread fp32 FLOP/s of independent FMA chains (the FLOP ceiling the
+// benchmarks report fractions of).
+Napi::Value PeakFlops(const Napi::CallbackInfo& info) {
+  const double seconds = info[0].ToNumber().DoubleValue();
+  return Napi::Number::New(info.Env(), measurePeakFlops(seconds));
 }
 
 // gradients(spec, batch, out) -> loss; out gets dense gradients of every raw table / dense weight.
@@ -277,6 +285,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("score", Napi::Function::New(env, Score));
   exports.Set("train", Napi::Function::New(env, Train));
   exports.Set("mapFile", Napi::Function::New(env, MapFile));
+  exports.Set("peakFlops", Napi::Function::New(env, PeakFlops));
   return exports;
 }
 

@@ -122,6 +122,8 @@ interface RawAddon {
   train(spec: any, counters: any, threads: number, steps: number): Promise<TrainChunkResult>;
   // ArrayBuffer mapFile(path) -- mmap MAP_PRIVATE
   mapFile(path: string): ArrayBuffer;
+  // double peakFlops(seconds) -- measurePeakFlops(): one core's fp32 FMA throughput
+  peakFlops(seconds: number): number;
 }
 
 const ADDON_CANDIDATES = ["../../../../build/Release/kgc_native.node", "../../../build/Release/kgc_native.node"];
@@ -267,6 +269,12 @@ export async function nativeTrain(spec: NativeSpec, counters: NativeCounters, th
   need(counters.rng instanceof BigUint64Array && counters.rng.length >= 4 * threads, "counters.rng", `needs ${4 * threads} words`);
   checkLen(counters.threads, 2 * threads, "counters.threads");
   return load().train(spec, counters, threads, steps);
+}
+
+/** One core's peak fp32 FLOP/s (independent FMA chains), measured for `seconds`. */
+export function nativePeakFlops(seconds = 0.3): number {
+  need(seconds > 0 && seconds <= 10, "seconds", "must be in (0, 10]");
+  return load().peakFlops(seconds);
 }
 
 /** Maps a whole file read-only (copy-on-write); the mapping lives as long as the ArrayBuffer. */
