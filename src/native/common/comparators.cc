@@ -143,6 +143,72 @@ void modulusBlockBackwardTile(const float* Q, const float* C, const float* G, in
   }
 }
 
+template <int NI>
+void l1BlockScoreTile(const float* Q, const float* C, int i0, int j0, int j1, int N, int d, float gamma, float* S) {
+  for (int j = j0; j < j1; j++) {
+    const float* c = C + size_t(j) * d;
+    __m512 acc[NI];
+    for (int q = 0; q < NI; q++) acc[q] = _mm512_setzero_ps();
+    for (int x = 0; x < d; x += 16) {
+      const __mmask16 m = d - x >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (d - x)) - 1);
+      const __m512 cv = _mm512_maskz_loadu_ps(m, c + x);
+      for (int q = 0; q < NI; q++)
+        acc[q] = _mm512_add_ps(acc[q], _mm512_abs_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, Q + size_t(i0 + q) * d + x), cv)));
+    }
+    for (int q = 0; q < NI; q++) S[size_t(i0 + q) * N + j] = gamma - _mm512_reduce_add_ps(acc[q]);
+  }
+}
+
+template <int NI>
+void l1BlockBackwardTile(const float* Q, const float* C, const float* G, int i0, int j0, int j1, int N, int d, float* dQ, float* dC) {
+  const __m512 zero = _mm512_setzero_ps();
+  for (int x = 0; x < d; x += 16) {
+    const __mmask16 m = d - x >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (d - x)) - 1);
+    __m512 qv[NI], g[NI];
+    for (int q = 0; q < NI; q++) {
+      qv[q] = _mm512_maskz_loadu_ps(m, Q + size_t(i0 + q) * d + x);
+      g[q] = zero;
+    }
+    for (int j = j0; j < j1; j++) {
+      float* dc = dC + size_t(j) * d;
+      const __m512 cv = _mm512_maskz_loadu_ps(m, C + size_t(j) * d + x);
+      __m512 acc = zero;
+      for (int q = 0; q < NI; q++) {
+        // d|q - c|/dq = sign(q - c); dL/d(distance) = -G
+        const __m512 diff = _mm512_sub_ps(qv[q], cv);
+        const __m512 f = _mm512_set1_ps(-G[size_t(i0 + q) * N + j]);
+        const __mmask16 pos = _mm512_cmp_ps_mask(diff, zero, _CMP_GT_OQ), neg = _mm512_cmp_ps_mask(diff, zero, _CMP_LT_OQ);
+        const __m512 v = _mm512_mask_sub_ps(_mm512_maskz_mov_ps(pos, f), neg, zero, f);
+        g[q] = _mm512_add_ps(g[q], v);
+        acc = _mm512_add_ps(acc, v);
+      }
+      _mm512_mask_storeu_ps(dc + x, m, _mm512_sub_ps(_mm512_maskz_loadu_ps(m, dc + x), acc));
+    }
+    for (int q = 0; q < NI; q++) {
+      float* dq = dQ + size_t(i0 + q) * d + x;
+      _mm512_mask_storeu_ps(dq, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, dq), g[q]));
+    }
+  }
+}
+
+void l1BlockScore(const float* Q, int B, const float* C, int N, int d, float gamma, float* S) {
+  for (int j0 = 0; j0 < N; j0 += kJBlock) {
+    const int j1 = std::min(N, j0 + kJBlock);
+    int i = 0;
+    for (; i + 4 <= B; i += 4) l1BlockScoreTile<4>(Q, C, i, j0, j1, N, d, gamma, S);
+    for (; i < B; i++) l1BlockScoreTile<1>(Q, C, i, j0, j1, N, d, gamma, S);
+  }
+}
+
+void l1BlockBackward(const float* Q, int B, const float* C, int N, int d, const float* G, float* dQ, float* dC) {
+  for (int j0 = 0; j0 < N; j0 += kJBlock) {
+    const int j1 = std::min(N, j0 + kJBlock);
+    int i = 0;
+    for (; i + 4 <= B; i += 4) l1BlockBackwardTile<4>(Q, C, G, i, j0, j1, N, d, dQ, dC);
+    for (; i < B; i++) l1BlockBackwardTile<1>(Q, C, G, i, j0, j1, N, d, dQ, dC);
+  }
+}
+
 void modulusBlockScore(const float* Q, int B, const float* C, int N, int k, float gamma, float* S) {
   for (int j0 = 0; j0 < N; j0 += kJBlock) {
     const int j1 = std::min(N, j0 + kJBlock);
@@ -327,8 +393,12 @@ void blockScore(Comparator c, const ModelShape& sh, const float* Q, int B, const
     case Comparator::L2:
     case Comparator::BlockL2: l2BlockScore(sh, blockOf(c, sh), Q, B, C, N, S, scratch); return;
     case Comparator::L1:
+#ifdef __AVX512F__
+      l1BlockScore(Q, B, C, N, d, sh.gamma, S);
+#else
       for (int i = 0; i < B; i++)
         for (int j = 0; j < N; j++) S[size_t(i) * N + j] = sh.gamma - l1Distance(Q + size_t(i) * d, C + size_t(j) * d, d);
+#endif
       return;
     case Comparator::Modulus:
 #ifdef __AVX512F__
@@ -353,6 +423,10 @@ void blockBackward(Comparator c, const ModelShape& sh, const float* Q, int B, co
     case Comparator::L2:
     case Comparator::BlockL2: l2BlockBackward(sh, blockOf(c, sh), Q, B, C, N, G, dQ, dC, scratch); return;
     case Comparator::L1:
+#ifdef __AVX512F__
+      l1BlockBackward(Q, B, C, N, d, G, dQ, dC);
+      return;
+#endif
       for (int i = 0; i < B; i++)
         for (int j = 0; j < N; j++)
           l1Backward(Q + size_t(i) * d, C + size_t(j) * d, d, -G[size_t(i) * N + j], dQ + size_t(i) * d,
