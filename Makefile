@@ -10,7 +10,7 @@ SEED ?= 42
 SYNTH_FLAGS ?=
 TS_SOURCES := $(shell find src tests bench -name '*.ts' 2>/dev/null)
 
-.PHONY: all demo install build test bench bench-io clean
+.PHONY: all demo install build test bench bench-io bench-import clean
 
 all: demo
 
@@ -25,10 +25,10 @@ dist/.built: node_modules/.installed tsconfig.json $(TS_SOURCES)
 	@touch $@
 
 # --- data stage -------------------------------------------------------------------------------
-data/raw/synth/processed/num_entities.npy: | dist/.built
+data/raw/synth/meta.json: | dist/.built
 	$(KGC) data synth --out data/raw/synth --seed $(SEED) $(SYNTH_FLAGS)
 
-data/synth/manifest.json: data/raw/synth/processed/num_entities.npy dist/.built
+data/synth/manifest.json: data/raw/synth/meta.json | dist/.built
 	$(KGC) data import --ogb data/raw/synth --name synth --out data
 
 data/$(DS)/stats.json: data/$(DS)/manifest.json
@@ -42,10 +42,14 @@ demo: data/$(DS)/stats.json
 test: dist/.built
 	node --test --test-concurrency=2 $$(find dist/tests -name '*.test.js' | sort)
 
-bench: bench-io
+BENCH_FLAGS ?=
+bench: bench-io bench-import
 
 bench-io: dist/.built
-	node dist/bench/io.bench.js
+	node dist/bench/io.bench.js $(BENCH_FLAGS)
+
+bench-import: dist/.built
+	node dist/bench/import.bench.js $(BENCH_FLAGS)
 
 clean:
 	rm -rf dist data/raw data/synth
