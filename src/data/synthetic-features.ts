@@ -13,7 +13,8 @@ import type { SynthWorld } from "./synthetic-world.js";
  * P ∈ R^{D×d} and P_R ∈ R^{D×(d²+d)} have i.i.d. N(0, 1) and N(0, 1/d) entries, so the latent part
  * has about unit variance per coordinate (|z_e| = 1, |vec(A_r)|² = d); u_t ~ N(0, I_D) is one
  * direction per type (τ = typeSignal); ξ is i.i.d. uniform noise of unit variance (σ = featureNoise;
- * uniform rather than Gaussian because 77M Box–Muller draws would dominate the run time).
+ * uniform rather than Gaussian, two 16-bit draws per 32-bit random number for entities — plenty
+ * for fp16 — because 77M Box–Muller draws would dominate the run time).
  * A linear encoder can thus recover the latent vector and the type, up to noise — informative like
  * a language model's embedding, not an answer key.
  */

@@ -8,14 +8,21 @@ import type { ResolvedSynthOptions } from "./synthetic-options.js";
  * drawn near q among range-type entities (synthetic-sampling.ts): β_r sets how sharply the latent
  * cluster is chosen, γ_r how sharply the entity inside it. The cardinality shapes them:
  *
- *   general      β = 12, γ = 16, head exponent 0.7
- *   1-N          β = 4,  γ = 4,  head exponent 1.2   (few heads, many spread-out tails each)
- *   N-1          β = 40, γ = 48, head exponent 0.5   (many heads, a near-deterministic tail)
+ *   general      β = 30, γ = 50,  head exponent 0.3
+ *   1-N          β = 6,  γ = 8,   head exponent 0.8   (fewer heads, many spread-out tails each)
+ *   N-1          β = 80, γ = 100, head exponent 0     (every head, a near-deterministic tail)
  *
  * Planted patterns, consistent with the latent maps and emitted explicitly as partner triples:
  *   symmetric    A = Q·diag(±1)·Qᵀ (an involution, Aᵀ = A), b = 0, domain = range; (t, r, h) added
  *   inverse pair r' = r⁻¹: A' = Aᵀ, b' = −Aᵀ·b, domain and range swapped; (t, r', h) added
  *   composition  r3 = r2 ∘ r1: A3 = A2·A1, b3 = A2·b1 + b2; for a chain (h r1 m)(m r2 t), (h r3 t) added
+ *
+ * Roles, in a random order of the relation ids: ≈3% of R in compositions (3 relations each), ≈5%
+ * in inverse pairs, ≈4% symmetric, ≈10% 1-N, ≈20% N-1 (each at least one while relations
+ * remain), the rest general. Domains and ranges are drawn ∝ type size, except the ranges of N-1
+ * and the domains of 1-N relations, uniform over types (so often small types: countries, genders).
+ * Relation frequencies are Zipf (relationFrequencyExponent) over generation groups ranked by a
+ * noisy capacity (see FANOUT).
  */
 export type RelationRole = "general" | "symmetric" | "inverse" | "composition-part" | "composed" | "one-to-many" | "many-to-one";
 
@@ -63,11 +70,15 @@ export interface RelationTable {
 }
 
 const PARAMS: Record<"general" | "one-to-many" | "many-to-one", [beta: number, gamma: number, headExponent: number]> = {
-  general: [12, 16, 0.7],
-  "one-to-many": [4, 4, 1.2],
-  "many-to-one": [40, 48, 0.5],
+  general: [30, 50, 0.3],
+  "one-to-many": [6, 8, 0.8],
+  "many-to-one": [80, 100, 0],
 };
-if (process.env.SYNTH_PARAMS) Object.assign(PARAMS, JSON.parse(process.env.SYNTH_PARAMS));
+
+/** typical distinct tails per head, to rank relations by how many facts they can hold */
+const FANOUT: Record<RelationRole, number> = {
+  general: 2, symmetric: 2, inverse: 2, "composition-part": 2, composed: 2, "one-to-many": 4, "many-to-one": 1,
+};
 
 /** Plans roles, types and latent maps of all relations. */
 export function planRelations(o: ResolvedSynthOptions, typeSizes: Int32Array, typeCumSize: Float64Array, rng: Rng): RelationTable {
@@ -107,10 +118,8 @@ export function planRelations(o: ResolvedSynthOptions, typeSizes: Int32Array, ty
 
   const order = Array.from(randomPermutation(R, rng));
   let next = 0;
-  const take = (want: number, size: number): number => {
-    const n = Math.min(want, Math.floor((R - next) / size));
-    return n;
-  };
+  /** how many groups of `size` relations fit among the relations not yet given a role */
+  const take = (want: number, size: number): number => Math.min(want, Math.floor((R - next) / size));
   const groups: Array<[number, number, number, number]> = [];
 
   for (let i = 0, n = take(R >= 6 ? Math.max(1, Math.round(0.03 * R)) : 0, 3); i < n; i++) {
@@ -169,9 +178,14 @@ export function planRelations(o: ResolvedSynthOptions, typeSizes: Int32Array, ty
     groups.push([GROUP_SINGLE, r, -1, -1]);
   }
 
-  // group frequencies: Zipf over a random order of the groups
+  // group frequencies: Zipf over the groups ordered by a noisy capacity (domain size × fanout ×
+  // lognormal noise), so the most frequent relations have the room for their facts (as
+  // "instance of" or "country" span most of Wikidata) rather than repeating the same heads
   const G = groups.length;
-  const rankOf = randomPermutation(G, rng);
+  const capacity = groups.map(([, r]) => typeSizes[table.domain[r]!]! * FANOUT[table.role[r]!] * Math.exp(0.5 * rng.normal()));
+  const byCapacity = Array.from({ length: G }, (_, g) => g).sort((x, y) => capacity[y]! - capacity[x]! || x - y);
+  const rankOf = new Int32Array(G);
+  byCapacity.forEach((g, rank) => (rankOf[g] = rank));
   table.groupKind = new Int8Array(G);
   table.groupRelations = new Int32Array(G * 3);
   table.groupCumWeight = new Float64Array(G);

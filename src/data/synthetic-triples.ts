@@ -40,11 +40,8 @@ export function generateTriples(world: SynthWorld, o: ResolvedSynthOptions, rng:
   const known = new TripleKeySet(E, rel.numRelations, o.numTrain + held);
   const model = allocTriples(modelTarget);
   let count = 0;
-  const dbgTry = new Float64Array(rel.numRelations), dbgOk = new Float64Array(rel.numRelations);
   const emit = (h: number, r: number, t: number): void => {
-    dbgTry[r]!++;
     if (count === modelTarget || h === t || !known.add(h, r, t)) return;
-    dbgOk[r]!++;
     model.head[count] = h;
     model.relation[count] = r;
     model.tail[count] = t;
@@ -56,8 +53,7 @@ export function generateTriples(world: SynthWorld, o: ResolvedSynthOptions, rng:
   const totalWeight = groups[groups.length - 1]!;
   const maxSteps = 20 * modelTarget + 10_000;
   const progress = startProgress("synth triples", modelTarget, "triples");
-  let step = 0;
-  for (; count < modelTarget; step++) {
+  for (let step = 0; count < modelTarget; step++) {
     if (step >= maxSteps) {
       progress.stop();
       throw new KgcError("synth options", `only ${count} of ${modelTarget} distinct triples could be drawn; raise numEntities or lower numTrain`);
@@ -101,12 +97,6 @@ export function generateTriples(world: SynthWorld, o: ResolvedSynthOptions, rng:
   }
   progress.update(count);
   progress.stop();
-  if (process.env.SYNTH_DEBUG) {
-    console.error(`steps ${step} for ${count}`);
-    const by: Record<string, [number, number]> = {};
-    for (let r = 0; r < rel.numRelations; r++) { const b = (by[rel.role[r]!] ??= [0, 0]); b[0] += dbgTry[r]!; b[1] += dbgOk[r]!; }
-    console.error(JSON.stringify(by));
-  }
 
   // held-out split: a random subset of the model triples
   const order = randomPermutation(modelTarget, rng);

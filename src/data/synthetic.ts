@@ -9,11 +9,13 @@ import { CandidateWriter } from "./synthetic-candidates.js";
 import { FeatureBasis } from "./synthetic-features.js";
 import { resolveSynthOptions, type ResolvedSynthOptions, type SynthOptions } from "./synthetic-options.js";
 import type { PlantedPatterns } from "./synthetic-relations.js";
-import { generateTriples } from "./synthetic-triples.js";
-import { buildWorld } from "./synthetic-world.js";
+import { generateTriples, type SynthTriples } from "./synthetic-triples.js";
+import { buildWorld, type SynthWorld } from "./synthetic-world.js";
 
 export { SYNTH_DEFAULTS, resolveSynthOptions, type ResolvedSynthOptions, type SynthOptions } from "./synthetic-options.js";
 export type { PlantedPatterns } from "./synthetic-relations.js";
+export type { SynthTriples } from "./synthetic-triples.js";
+export type { SynthWorld } from "./synthetic-world.js";
 
 /**
  * The synthetic WikiKG90M: the project's embedded default dataset, in the exact OGB WikiKG90M v1
@@ -67,19 +69,30 @@ export const SYNTH_FILES = {
   release: "RELEASE_v1.txt",
 } as const;
 
-const DEBUG_T0 = process.cpuUsage();
-function debugPhase(label: string): void {
-  if (process.env.SYNTH_DEBUG) { const u = process.cpuUsage(DEBUG_T0); console.error(`[cpu] ${label} ${((u.user + u.system) / 1e6).toFixed(2)} s`); }
+/** The drawn graph before anything is written: the hidden world, the triples and the seeds left. */
+export interface SyntheticGraph {
+  options: ResolvedSynthOptions;
+  world: SynthWorld;
+  triples: SynthTriples;
+  /** seeds of the candidate and feature streams */
+  candidateSeed: number;
+  featureSeed: number;
 }
-export async function generateSynthetic(options: SynthOptions, outDir: string): Promise<SynthSummary> {
+
+/** Validates the options and draws world and triples (deterministic in the seed). */
+export function drawSyntheticGraph(options: SynthOptions): SyntheticGraph {
   const o = resolveSynthOptions(options);
   // independent streams, so e.g. the feature draws do not depend on how many triples were tried
   const master = new Rng(o.seed);
   const [worldSeed, tripleSeed, candidateSeed, featureSeed] = [master.nextU32(), master.nextU32(), master.nextU32(), master.nextU32()];
   const world = buildWorld(o, new Rng(worldSeed));
-  debugPhase("world");
   const triples = generateTriples(world, o, new Rng(tripleSeed));
-  debugPhase("triples");
+  return { options: o, world, triples, candidateSeed, featureSeed };
+}
+
+/** Generates the synthetic WikiKG90M into `outDir` (replacing it as a whole; nothing on failure). */
+export async function generateSynthetic(options: SynthOptions, outDir: string): Promise<SynthSummary> {
+  const { options: o, world, triples, candidateSeed, featureSeed } = drawSyntheticGraph(options);
 
   return withAtomicDir(outDir, (tmp) => {
     mkdirSync(join(tmp, "processed"), { recursive: true });
@@ -94,19 +107,21 @@ export async function generateSynthetic(options: SynthOptions, outDir: string): 
     for (let i = 0; i < triples.train.length; i++) inDegree[triples.train.tail[i]!]!++;
     const candidates = new CandidateWriter(world, o, [triples.train, triples.valid, triples.test], inDegree, new Rng(candidateSeed));
     const validCorrect = new Int32Array(o.numValid); // shape: [numValid]
+    const progress = startProgress("synth candidates", o.numValid + o.numTest, "queries");
     const rankers = candidates.write(triples.valid, at(SYNTH_FILES.validCandidates), validCorrect);
     writeNpy(at(SYNTH_FILES.validCorrect), "<i8", [o.numValid], validCorrect);
+    progress.update(o.numValid);
     const testCorrect = new Int32Array(o.numTest); // shape: [numTest]
     candidates.write(triples.test, at(SYNTH_FILES.testCandidates), testCorrect);
+    progress.update(o.numValid + o.numTest);
+    progress.stop();
     writeNpy(at(SYNTH_FILES.testCorrect), "<i8", [o.numTest], testCorrect);
 
-    debugPhase("candidates");
     const basis = new FeatureBasis(world, o, new Rng(featureSeed));
-    const progress = startProgress("synth entity features", o.numEntities, "rows");
-    basis.writeEntityFeatures(at(SYNTH_FILES.entityFeatures), (done) => progress.update(done));
-    progress.stop();
+    const featureProgress = startProgress("synth entity features", o.numEntities, "rows");
+    basis.writeEntityFeatures(at(SYNTH_FILES.entityFeatures), (done) => featureProgress.update(done));
+    featureProgress.stop();
     basis.writeRelationFeatures(at(SYNTH_FILES.relationFeatures));
-    debugPhase("features");
 
     const typeSizes = Array.from({ length: world.numTypes }, (_, t) => world.typeStart[t + 1]! - world.typeStart[t]!);
     const summary: SynthSummary = {
