@@ -46,6 +46,17 @@ export function copyIds(file: string, column: string, values: IdValues, out: Int
     const where = rowWidth === 1 ? `row ${firstRow + i}` : `row ${firstRow + Math.floor(i / rowWidth)} position ${i % rowWidth}`;
     throw new KgcError(file, `column '${column}' ${where}: id ${value} is ${value.startsWith("-") ? "negative" : "beyond int32"}`);
   };
+  if (values instanceof Int32Array) {
+    // the common case: a bulk copy, then one monomorphic pass that ORs every value (negative iff any is)
+    out.set(values, outOffset);
+    let any = 0;
+    for (let i = 0; i < values.length; i++) any |= values[i]!;
+    if (any < 0) {
+      const i = values.findIndex((v) => v < 0);
+      fail(i, String(values[i]));
+    }
+    return;
+  }
   if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
     // an int64 is a valid id exactly when its high word is 0 and its low word is a non-negative int32
     const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
@@ -163,7 +174,7 @@ export class Int32ColumnBuilder {
  * footer, then seeks to each batch), so only one batch is in memory. Arrow's own errors become
  * KgcErrors naming the file.
  */
-async function forEachBatch(path: string, begin: (schema: Schema) => void, visit: (batch: RecordBatch, firstRow: number) => void): Promise<void> {
+async function forEachBatch(path: string, begin: (schema: Schema, fileSize: number) => void, visit: (batch: RecordBatch, firstRow: number) => void): Promise<void> {
   let handle: FileHandle;
   try {
     handle = await open(path, "r");
@@ -181,7 +192,7 @@ async function forEachBatch(path: string, begin: (schema: Schema) => void, visit
     } catch (err) {
       throw asKgcError(path, err);
     }
-    begin(reader.schema);
+    begin(reader.schema, size);
     let rows = 0;
     for (;;) {
       let step: IteratorResult<RecordBatch>;
@@ -204,10 +215,11 @@ function asKgcError(path: string, err: unknown): KgcError {
   return new KgcError(path, `not a readable Arrow IPC file (${err instanceof Error ? err.message : String(err)})`);
 }
 
-function rowsHint(schema: Schema): number | null {
+/** The row count the writer recorded, if plausible (a row of `width` ids takes at least `width` bytes). */
+function rowsHint(schema: Schema, fileSize: number, width: number): number | null {
   const text = schema.metadata.get(ROWS_METADATA_KEY);
   const n = text === undefined ? NaN : Number(text);
-  return Number.isSafeInteger(n) && n >= 0 ? n : null;
+  return Number.isSafeInteger(n) && n >= 0 && n * width <= fileSize ? n : null;
 }
 
 function fieldOf(path: string, schema: Schema, name: string): Field {
@@ -240,7 +252,7 @@ const TRIPLE_COLUMNS = ["head", "relation", "tail"] as const;
 export async function readTriplesArrow(path: string, names?: TripleNameIndexes): Promise<Triples> {
   let named = false;
   let builders: Int32ColumnBuilder[] = [];
-  await forEachBatch(path, (schema) => {
+  await forEachBatch(path, (schema, fileSize) => {
     const kinds = TRIPLE_COLUMNS.map((c) => {
       const type = fieldOf(path, schema, c).type;
       if (DataType.isInt(type)) return "id";
@@ -250,7 +262,7 @@ export async function readTriplesArrow(path: string, names?: TripleNameIndexes):
     named = kinds[0] === "name";
     if (kinds.some((k) => k !== kinds[0])) throw new KgcError(path, `columns head, relation, tail must all hold ids or all hold names (found ${kinds.join(", ")})`);
     if (named && !names) throw new KgcError(path, "columns hold names (utf8): pass entity and relation NameIndexes to map them to ids");
-    const hint = rowsHint(schema);
+    const hint = rowsHint(schema, fileSize, 3);
     builders = TRIPLE_COLUMNS.map(() => new Int32ColumnBuilder(1, hint));
   }, (batch, firstRow) => {
     TRIPLE_COLUMNS.forEach((name, c) => {
@@ -394,7 +406,7 @@ export async function readCandidatesArrow(path: string): Promise<CandidateQuerie
   let fixed = false;
   let hint: number | null = null;
   let head!: Int32ColumnBuilder, relation!: Int32ColumnBuilder, correct!: Int32ColumnBuilder, candidates: Int32ColumnBuilder | null = null;
-  await forEachBatch(path, (schema) => {
+  await forEachBatch(path, (schema, fileSize) => {
     for (const name of ["head", "relation"]) {
       const type = fieldOf(path, schema, name).type;
       if (!DataType.isInt(type)) throw new KgcError(path, `column '${name}' has type ${String(type)}; expected integer ids`);
@@ -409,7 +421,7 @@ export async function readCandidatesArrow(path: string): Promise<CandidateQuerie
     const answer = schema.fields.find((f) => f.name === "correct_index");
     if (answer && !DataType.isInt(answer.type)) throw new KgcError(path, `column 'correct_index' has type ${String(answer.type)}; expected int32`);
     hasAnswers = answer !== undefined;
-    hint = rowsHint(schema);
+    hint = rowsHint(schema, fileSize, Math.max(width, 1) + 2);
     head = new Int32ColumnBuilder(1, hint);
     relation = new Int32ColumnBuilder(1, hint);
     correct = new Int32ColumnBuilder(1, hasAnswers ? hint : 0);
