@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { join } from "node:path";
+import { KgcError } from "../../core/errors.js";
 import { info } from "../../core/log.js";
 import { computeStats, formatStats } from "../../data/stats.js";
 import { exportDataset, type ExportFormat } from "../../data/export.js";
@@ -19,10 +20,6 @@ export function nonNegativeInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a non-negative integer");
   return n;
-}
-
-function megabytes(value: string): number {
-  return positiveInt(value) * (1 << 20);
 }
 
 export function registerDataCommand(program: Command): void {
@@ -64,7 +61,7 @@ export function registerDataCommand(program: Command): void {
     .option("--candidates <k>", "for named sources: build WikiKG90M-style queries with k sampled negatives per valid/test triple (0 = none)", nonNegativeInt, 0)
     .option("--num-entities <n>", "OGB: entity count when there is no entity_feat.npy", positiveInt)
     .option("--num-relations <n>", "OGB: relation count when there is no relation_feat.npy", positiveInt)
-    .option("--memory-mb <mb>", "working-set budget of the out-of-core adjacency build", megabytes, 256 << 20)
+    .option("--memory-mb <mb>", "working-set budget (MB) of the out-of-core adjacency build", positiveInt, 256)
     .option("--seed <n>", "seed of the candidate sampling", nonNegativeInt, 0)
     .action(async (o: { ogb?: string; tsv?: string; arrow?: string; parquet?: string; name: string; out: string; candidates: number; numEntities?: number; numRelations?: number; memoryMb: number; seed: number }) => {
       const source: ImportSource | null =
@@ -73,10 +70,10 @@ export function registerDataCommand(program: Command): void {
         : o.arrow !== undefined ? { kind: "arrow", path: o.arrow }
         : o.parquet !== undefined ? { kind: "parquet", path: o.parquet }
         : null;
-      if (!source) throw new InvalidArgumentError("one of --ogb, --tsv, --arrow or --parquet is required");
+      if (!source) throw new KgcError("kgc data import", "one of --ogb, --tsv, --arrow or --parquet is required");
       const outDir = join(o.out, o.name);
       await withRun({ stage: "data", dataset: o.name, config: { source, candidates: o.candidates, seed: o.seed } }, async (run) => {
-        const manifest = await importDataset({ source, outDir, name: o.name, candidates: o.candidates, seed: o.seed, memoryBudget: o.memoryMb });
+        const manifest = await importDataset({ source, outDir, name: o.name, candidates: o.candidates, seed: o.seed, memoryBudget: o.memoryMb * (1 << 20) });
         await run.addArtefact(join(outDir, "manifest.json"));
         info(`prepared ${outDir}: ${manifest.numEntities.toLocaleString("en-US")} entities, ${manifest.numRelations} relations, ${manifest.splits.train.triples.toLocaleString("en-US")} train triples`);
         return { entities: manifest.numEntities, relations: manifest.numRelations, train_triples: manifest.splits.train.triples };
