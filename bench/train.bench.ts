@@ -5,7 +5,10 @@
  * python3-torch with jemalloc, 2 threads) measured in the same run. One JSON line per measurement
  * on stdout ({what, config, value, unit}); a summary table on stderr.
  *
- *   node dist/bench/train.bench.js [--quick] [--models a,b] [--seconds S] [--no-baseline]
+ * Then (not in --quick) a learning sanity check: 1000 steps on Kinship, Nations and UMLS, filtered
+ * test MRR next to a random model's.
+ *
+ *   node dist/bench/train.bench.js [--quick] [--models a,b] [--seconds S] [--no-baseline] [--no-accuracy]
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -15,6 +18,7 @@ import { Rng } from "../src/core/rng.js";
 import { newCounters } from "../src/models/checkpoint.js";
 import { getInteraction, interactionNames } from "../src/models/registry.js";
 import { createSpec, type EncoderKind } from "../src/models/tables.js";
+import { shortRun } from "./accuracy.js";
 import { nativeTrainConfig } from "../src/models/train.js";
 import { parseTrainConfig } from "../src/models/config.js";
 
@@ -135,6 +139,19 @@ if (!flag("--no-baseline")) {
       const mine = ours.get(`${model}/${B}/${N}/shallow/2`)!;
       emit("kgc / pytorch speed-up (shallow, 2 threads each)", config, mine / base, "ratio");
       rows.push(`${model.padEnd(10)} B=${B} N=${N} pytorch T=2: ${Math.round(base).toString().padStart(8)} pos/s -> kgc ${(mine / base).toFixed(1)}x`);
+    }
+  }
+}
+if (!quick && !flag("--no-accuracy")) {
+  const root = fileURLToPath(new URL("../../../shared/datasets/", import.meta.url));
+  for (const ds of ["Kinship", "Nations", "UMLS"]) {
+    if (!existsSync(root + ds)) continue;
+    for (const model of ["rotate", "note", "transe-l2"]) {
+      const r = await shortRun(root + ds, model, 1000, 2);
+      const config = { dataset: ds, model, dim: 200, batch: 512, negatives: 128, steps: 1000, threads: 2 };
+      emit("filtered test MRR after a short run", config, r.mrr, "mrr");
+      emit("filtered test MRR of a random model", config, r.random, "mrr");
+      rows.push(`${ds.padEnd(8)} ${model.padEnd(10)} 1000 steps (${r.seconds.toFixed(1)} s): filtered test MRR ${r.mrr.toFixed(3)} (random ${r.random.toFixed(3)})`);
     }
   }
 }
