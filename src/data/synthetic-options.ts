@@ -89,7 +89,9 @@ export function resolveSynthOptions(options: SynthOptions): ResolvedSynthOptions
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new KgcError(WHERE, `unknown option '${key}' (known: ${[...known].join(", ")})`);
   }
-  const o: ResolvedSynthOptions = { ...SYNTH_DEFAULTS, ...options };
+  // an option explicitly set to undefined (a JS caller, an unset flag) takes its default
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as SynthOptions;
+  const o: ResolvedSynthOptions = { ...SYNTH_DEFAULTS, ...given };
   for (const key of POSITIVE_INTS) {
     const v = o[key];
     if (!Number.isSafeInteger(v) || v <= 0) throw new KgcError(WHERE, `${key} must be a positive integer, got ${String(v)}`);

@@ -49,7 +49,10 @@ export interface SynthSummary {
   planted: PlantedPatterns;
   /** validation MRR (over all candidates, ties half) of ranking by train in-degree */
   popularityValidMrr: number;
-  /** validation MRR of the generator's own latent plausibility (a near-upper reference) */
+  /**
+   * validation MRR of log p(t | h, r) under the latent model (exact, but blind to the planted
+   * partner triples and the noise), on the first 4,000 queries: a reference ceiling
+   */
   latentOracleValidMrr: number;
   /** paths written, relative to outDir */
   files: string[];
