@@ -139,17 +139,26 @@ describe("triples as Arrow IPC", () => {
     await assertKgcRejects(readTriplesArrow(path), path, /column 'head' row 1 is null/);
   });
 
-  it("rejects a missing, an empty, a truncated and a non-Arrow file", async () => {
+  it("rejects a missing file", async () => {
     const missing = join(dir, "missing.arrow");
     await assertKgcRejects(readTriplesArrow(missing), missing, /file not found/);
+  });
+
+  it("rejects an empty file", async () => {
     const empty = pathFor("empty.arrow");
     writeFileSync(empty, "");
     await assertKgcRejects(readTriplesArrow(empty), empty, /empty file/);
+  });
+
+  it("rejects a truncated file", async () => {
     const whole = pathFor("whole.arrow");
     await writeTriplesArrow(whole, randomTriples(100, 2));
     const truncated = pathFor("truncated.arrow");
     writeFileSync(truncated, readFileSync(whole).subarray(0, 700));
     await assertKgcRejects(readTriplesArrow(truncated), truncated, /not a readable Arrow IPC file/);
+  });
+
+  it("rejects a file that is not Arrow", async () => {
     const text = pathFor("text.arrow");
     writeFileSync(text, "head,relation,tail\n1,2,3\n");
     await assertKgcRejects(readTriplesArrow(text), text, /not a readable Arrow IPC file/);
@@ -203,30 +212,43 @@ describe("candidates as Arrow IPC", () => {
     await assertKgcRejects(readCandidatesArrow(bad), bad, /candidates row 3: id 112 appears twice \(again at position 2\)/);
   });
 
-  it("refuses to write duplicates, negative ids, bad shapes or answers out of range, leaving no file", async () => {
-    const path = pathFor("bad-c.arrow");
-    const dup = sampleCandidates(true);
-    dup.candidates[5] = dup.candidates[4]!;
-    await assertKgcRejects(writeCandidatesArrow(path, dup), path, /row 1: id 104 appears twice/);
-    const negative = sampleCandidates(false);
-    negative.candidates[19] = -3;
-    await assertKgcRejects(writeCandidatesArrow(path, negative), path, /row 4 position 3: negative id -3/);
-    const ragged = { ...sampleCandidates(false), candidates: new Int32Array(19) };
-    await assertKgcRejects(writeCandidatesArrow(path, ragged), path, /ragged candidate queries/);
-    const answer = sampleCandidates(true);
-    answer.correctIndex![2] = 4;
-    await assertKgcRejects(writeCandidatesArrow(path, answer), path, /query 2: correct index 4 outside \[0, 4\)/);
-    assertNothingWritten(path);
-  });
+  const badWrites: [string, () => CandidateQueries, RegExp][] = [
+    ["a duplicate candidate", () => {
+      const q = sampleCandidates(true);
+      q.candidates[5] = q.candidates[4]!;
+      return q;
+    }, /row 1: id 104 appears twice/],
+    ["a negative candidate", () => {
+      const q = sampleCandidates(false);
+      q.candidates[19] = -3;
+      return q;
+    }, /row 4 position 3: negative id -3/],
+    ["candidates not filling rows × K", () => ({ ...sampleCandidates(false), candidates: new Int32Array(19) }), /ragged candidate queries/],
+    ["a correct index outside [0, K)", () => {
+      const q = sampleCandidates(true);
+      q.correctIndex![2] = 4;
+      return q;
+    }, /query 2: correct index 4 outside \[0, 4\)/],
+  ];
+  for (const [what, make, problem] of badWrites) {
+    it(`refuses to write ${what} and leaves no file`, async () => {
+      const path = pathFor("bad-c.arrow");
+      await assertKgcRejects(writeCandidatesArrow(path, make()), path, problem);
+      assertNothingWritten(path);
+    });
+  }
 
   it("rejects a correct_index outside [0, K)", async () => {
     const path = foreign(listTable([1, 2], [[5, 6], [8, 9]], { correct_index: Int32Array.of(1, 2) }));
     await assertKgcRejects(readCandidatesArrow(path), path, /column 'correct_index' row 1: 2 outside \[0, 2\)/);
   });
 
-  it("rejects a missing candidates column and a wrongly typed one", async () => {
+  it("rejects a missing candidates column", async () => {
     const missing = foreign(tableFromArrays({ head: Int32Array.of(1), relation: Int32Array.of(0) }));
     await assertKgcRejects(readCandidatesArrow(missing), missing, /missing column 'candidates'/);
+  });
+
+  it("rejects a candidates column that is not a list of ids", async () => {
     const wrong = foreign(tableFromArrays({ head: Int32Array.of(1), relation: Int32Array.of(0), candidates: Float64Array.of(3) }));
     await assertKgcRejects(readCandidatesArrow(wrong), wrong, /column 'candidates' has type Float64; expected FixedSizeList<int32>\[K\]/);
   });

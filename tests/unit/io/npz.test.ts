@@ -120,16 +120,24 @@ print('ok')`);
     assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith("bad-shape.npz")), []);
   });
 
-  it("rejects an empty key and an empty archive", () => {
+  it("rejects an empty key and leaves no file", () => {
     const path = join(dir, "bad-key.npz");
     assertKgcError(() => writeNpz(path, { "": members().ids! }, { compress: false }), path, /npz key "" must be non-empty/);
+    assert.equal(existsSync(path), false);
+  });
+
+  it("rejects an archive without arrays and leaves no file", () => {
+    const path = join(dir, "no-arrays.npz");
     assertKgcError(() => writeNpz(path, {}, { compress: false }), path, /no arrays to write/);
     assert.equal(existsSync(path), false);
   });
 
-  it("rejects a missing file and a file that is not a zip", () => {
+  it("rejects a missing file", () => {
     const missing = join(dir, "missing.npz");
     assertKgcError(() => readNpz(missing), missing, /file not found/);
+  });
+
+  it("rejects a file that is not a zip", () => {
     const text = join(dir, "text.npz");
     writeFileSync(text, "not a zip archive at all");
     assertKgcError(() => readNpz(text), text, /not a readable npz \(zip\) archive/);

@@ -150,9 +150,12 @@ describe("triples as Parquet", () => {
     await assertKgcRejects(readTriplesParquet(path), path, /hold names .* pass entity and relation NameIndexes/);
   });
 
-  it("rejects a missing column and a DOUBLE column", async () => {
+  it("rejects a missing column", async () => {
     const missing = foreign([{ name: "head", data: Int32Array.of(1), type: "INT32" }, { name: "tail", data: Int32Array.of(1), type: "INT32" }]);
     await assertKgcRejects(readTriplesParquet(missing), missing, /missing column 'relation' \(columns: head, tail\)/);
+  });
+
+  it("rejects a DOUBLE column", async () => {
     const double = foreign([
       { name: "head", data: Float64Array.of(1), type: "DOUBLE" },
       { name: "relation", data: Int32Array.of(0), type: "INT32" },
@@ -161,17 +164,26 @@ describe("triples as Parquet", () => {
     await assertKgcRejects(readTriplesParquet(double), double, /column 'head' has type DOUBLE; expected integer ids/);
   });
 
-  it("rejects a missing, an empty, a truncated and a non-Parquet file", async () => {
+  it("rejects a missing file", async () => {
     const missing = join(dir, "missing.parquet");
     await assertKgcRejects(readTriplesParquet(missing), missing, /file not found/);
+  });
+
+  it("rejects an empty file", async () => {
     const empty = pathFor("empty.parquet");
     writeFileSync(empty, "");
     await assertKgcRejects(readTriplesParquet(empty), empty, /empty file/);
+  });
+
+  it("rejects a truncated file", async () => {
     const whole = pathFor("whole.parquet");
     await writeTriplesParquet(whole, randomTriples(100, 2));
     const truncated = pathFor("truncated.parquet");
     writeFileSync(truncated, readFileSync(whole).subarray(0, 900));
     await assertKgcRejects(readTriplesParquet(truncated), truncated, /not a readable Parquet file/);
+  });
+
+  it("rejects a file that is not Parquet", async () => {
     const text = pathFor("text.parquet");
     writeFileSync(text, "head,relation,tail\n1,2,3\n");
     await assertKgcRejects(readTriplesParquet(text), text, /not a readable Parquet file/);
@@ -245,7 +257,7 @@ describe("candidates as Parquet", () => {
     await assertKgcRejects(readCandidatesParquet(path), path, /column 'candidate_1' row 2: id -6 is negative/);
   });
 
-  it("rejects a gap in the candidate columns and a missing head", async () => {
+  it("rejects a gap in the candidate columns", async () => {
     const gap = foreign([
       { name: "head", data: Int32Array.of(1), type: "INT32" },
       { name: "relation", data: Int32Array.of(1), type: "INT32" },
@@ -253,6 +265,9 @@ describe("candidates as Parquet", () => {
       { name: "candidate_2", data: Int32Array.of(2), type: "INT32" },
     ]);
     await assertKgcRejects(readCandidatesParquet(gap), gap, /missing column 'candidate_1' \(found candidate_2/);
+  });
+
+  it("rejects candidates without a head column", async () => {
     const noHead = foreign([{ name: "relation", data: Int32Array.of(1), type: "INT32" }, { name: "candidate_0", data: Int32Array.of(1), type: "INT32" }]);
     await assertKgcRejects(readCandidatesParquet(noHead), noHead, /missing column 'head'/);
   });
@@ -268,11 +283,16 @@ describe("candidates as Parquet", () => {
     await assertKgcRejects(readCandidatesParquet(path), path, /column 'correct_index' row 1: 2 outside \[0, 2\)/);
   });
 
-  it("refuses to write duplicates or bad shapes, leaving no file", async () => {
-    const path = pathFor("bad-c.parquet");
+  it("refuses to write a duplicate candidate and leaves no file", async () => {
+    const path = pathFor("dup-c.parquet");
     const dup = sampleCandidates(4, 3, true);
     dup.candidates[11] = dup.candidates[9]!;
     await assertKgcRejects(writeCandidatesParquet(path, dup), path, /row 3: id \d+ appears twice/);
+    assertNothingWritten(path);
+  });
+
+  it("refuses to write candidates not filling rows × K and leaves no file", async () => {
+    const path = pathFor("ragged-c.parquet");
     const ragged = { ...sampleCandidates(4, 3, false), width: 5 };
     await assertKgcRejects(writeCandidatesParquet(path, ragged), path, /ragged candidate queries/);
     assertNothingWritten(path);
