@@ -15,7 +15,7 @@ const E = 1000;
 const K = 51;
 
 before(() => {
-  const r = runKgc(["data", "synth", "--out", good, "--entities", String(E), "--relations", "6", "--train", "3000", "--valid", "20", "--test", "20", "--candidates", String(K), "--feature-dim", "8", "--seed", "5"]);
+  const r = runKgc(["data", "synth", "--out", good, "--entities", String(E), "--relations", "12", "--train", "3000", "--valid", "20", "--test", "20", "--candidates", String(K), "--feature-dim", "8", "--seed", "5"]);
   assert.equal(r.code, 0, r.stderr);
 });
 
