@@ -30,7 +30,8 @@ const quick = process.argv.includes("--quick");
 const onlyAt = process.argv.indexOf("--only");
 const only = onlyAt >= 0 ? new Set((process.argv[onlyAt + 1] ?? "").split(",")) : null;
 const wanted = (group: string): boolean => only === null || only.has(group);
-const FB15K_TRAIN = "/work/shared/datasets/FB15k-237/train.txt";
+// the shared datasets sit beside the project checkout (../shared/datasets)
+const FB15K_TRAIN = fileURLToPath(new URL("../../../shared/datasets/FB15k-237/train.txt", import.meta.url));
 
 function emit(what: string, config: Record<string, unknown>, value: number, unit: string): void {
   process.stdout.write(`${JSON.stringify({ what, config, value: Number(value.toPrecision(4)), unit })}\n`);

@@ -1,6 +1,7 @@
 import { KgcError } from "../core/errors.js";
 import type { Rng } from "../core/rng.js";
 import type { CandidateQueries, Triples } from "../core/types.js";
+import { checkCandidateRows } from "../io/id-columns.js";
 
 /**
  * WikiKG90M's candidate protocol for any dataset: every (h, r, t) of a split becomes a query
@@ -99,26 +100,29 @@ export function buildCandidates(split: Triples, known: KnownTriples, numNegative
 }
 
 /**
- * Validates a candidate table: ids in range, no duplicate inside a row, correct index in range.
- * `file` names the source in errors.
+ * Validates a candidate table: ids in [0, numEntities), no duplicate inside a row, correct index
+ * in range. `file` names the source in errors.
  */
 export function checkCandidates(q: CandidateQueries, numEntities: number, numRelations: number, file: string): void {
   const Q = q.head.length;
   const K = q.width;
   if (q.candidates.length !== Q * K) throw new KgcError(file, `candidates have ${q.candidates.length} ids, expected ${Q} queries × ${K}`);
-  const seen = new Int32Array(numEntities).fill(-1);
   for (let i = 0; i < Q; i++) {
     if (q.head[i]! < 0 || q.head[i]! >= numEntities) throw new KgcError(file, `query ${i}: head ${q.head[i]} outside [0, ${numEntities})`);
     if (q.relation[i]! < 0 || q.relation[i]! >= numRelations) throw new KgcError(file, `query ${i}: relation ${q.relation[i]} outside [0, ${numRelations})`);
-    for (let j = 0; j < K; j++) {
-      const c = q.candidates[i * K + j]!;
-      if (c < 0 || c >= numEntities) throw new KgcError(file, `row ${i}, column ${j}: candidate ${c} outside [0, ${numEntities})`);
-      if (seen[c] === i) throw new KgcError(file, `row ${i} repeats candidate ${c} (column ${j})`);
-      seen[c] = i;
-    }
     if (q.correctIndex) {
       const k = q.correctIndex[i]!;
       if (k < 0 || k >= K) throw new KgcError(file, `row ${i}: correct index ${k} outside [0, ${K})`);
     }
+  }
+  checkIdRange(q.candidates, K, numEntities, file, 0);
+  checkCandidateRows(file, q.candidates, K, 0);
+}
+
+/** Every candidate id below `numEntities` (rows numbered from `firstRow` in errors). */
+export function checkIdRange(candidates: Int32Array, width: number, numEntities: number, file: string, firstRow: number): void {
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
+    if (c < 0 || c >= numEntities) throw new KgcError(file, `row ${firstRow + Math.floor(i / width)}, column ${i % width}: candidate ${c} outside [0, ${numEntities})`);
   }
 }

@@ -3,6 +3,8 @@ import { join, resolve } from "node:path";
 import { KgcError } from "../core/errors.js";
 import type { Triples } from "../core/types.js";
 import { decodeInt32, iterateNpyRows, NpyWriter, readNpyHeader, readNpyInt32, type NpyHeader } from "../io/npy.js";
+import { checkCandidateRows } from "../io/id-columns.js";
+import { checkIdRange } from "./candidates.js";
 import type { TripleSource } from "./triple-source.js";
 
 /**
@@ -143,27 +145,19 @@ export function readOgbQueries(layout: OgbLayout, split: OgbSplit): { head: Int3
 
 /**
  * Streams a candidate file (int64 [q, K]) into an int32 npy at `outPath`, checking ids and that
- * no row repeats a candidate. Memory: one chunk plus a per-entity marker array.
+ * no row repeats a candidate. Memory: one chunk.
  */
 export function convertCandidates(layout: OgbLayout, split: OgbSplit, outPath: string): { queries: number; width: number } {
   const path = split.candidates;
   const header = readNpyHeader(path);
   const width = header.rowWidth;
   const writer = new NpyWriter(outPath, "<i4", [header.rows, width]);
-  const seen = new Int32Array(layout.numEntities).fill(-1);
-  const range = { min: 0, maxExclusive: layout.numEntities, what: "entity id" };
   try {
     for (const chunk of iterateNpyRows(path)) {
       const out = new Int32Array(chunk.rowCount * width);
-      decodeInt32(chunk.bytes, header.dtype, out, 0, path, range, chunk.rowStart * width);
-      for (let i = 0; i < chunk.rowCount; i++) {
-        const row = chunk.rowStart + i;
-        for (let j = 0; j < width; j++) {
-          const c = out[i * width + j]!;
-          if (seen[c] === row) throw new KgcError(path, `row ${row} repeats candidate ${c} (column ${j})`);
-          seen[c] = row;
-        }
-      }
+      decodeInt32(chunk.bytes, header.dtype, out, 0, path, null, chunk.rowStart * width);
+      checkIdRange(out, width, layout.numEntities, path, chunk.rowStart);
+      checkCandidateRows(path, out, width, chunk.rowStart);
       writer.write(out);
     }
     writer.close();

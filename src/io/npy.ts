@@ -37,43 +37,35 @@ export function itemSizeOf(dtype: NpyDtype): number {
   return ITEM_SIZE[dtype];
 }
 
-/** Parses and validates the header of an open npy file against the file size. */
-function parseHeader(fd: number, path: string): NpyHeader {
-  const fileSize = fstatSync(fd).size;
-  const pre = Buffer.alloc(12);
-  const got = readSync(fd, pre, 0, 12, 0);
-  if (got < 10 || !MAGIC.every((b, i) => pre[i] === b)) {
-    throw new KgcError(path, got === 0 ? "empty file, expected an npy array" : "not an npy file (bad magic string)");
+/**
+ * Parses and validates an npy header from the file's first bytes (`bytes` holds at least the
+ * whole header when it is complete) against the total size of the array file. `where` names the
+ * file (or archive member) in errors.
+ */
+export function parseNpyHeaderBytes(bytes: Uint8Array, fileSize: number, where: string): NpyHeader {
+  if (bytes.byteLength < 10 || !MAGIC.every((b, i) => bytes[i] === b)) {
+    throw new KgcError(where, fileSize === 0 ? "empty file, expected an npy array" : "not an npy file (bad magic string)");
   }
-  const major = pre[6]!;
-  let headerLen: number;
-  let start: number;
-  if (major === 1) {
-    headerLen = pre.readUInt16LE(8);
-    start = 10;
-  } else if (major === 2 || major === 3) {
-    if (got < 12) throw new KgcError(path, "truncated npy header");
-    headerLen = pre.readUInt32LE(8);
-    start = 12;
-  } else {
-    throw new KgcError(path, `unsupported npy format version ${major}.${pre[7]}`);
-  }
-  if (start + headerLen > fileSize) throw new KgcError(path, "truncated npy header");
-  const raw = Buffer.alloc(headerLen);
-  readSync(fd, raw, 0, headerLen, start);
-  const text = raw.toString(major === 3 ? "utf8" : "latin1");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const major = bytes[6]!;
+  if (major < 1 || major > 3) throw new KgcError(where, `unsupported npy format version ${major}.${bytes[7]}`);
+  const start = major === 1 ? 10 : 12;
+  if (bytes.byteLength < start) throw new KgcError(where, "truncated npy header");
+  const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  if (start + headerLen > Math.min(fileSize, bytes.byteLength)) throw new KgcError(where, "truncated npy header");
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, headerLen).toString(major === 3 ? "utf8" : "latin1");
   const descr = /'descr'\s*:\s*'([^']+)'/.exec(text);
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text);
   const shapeMatch = /'shape'\s*:\s*\(([^)]*)\)/.exec(text);
-  if (!descr || !fortran || !shapeMatch) throw new KgcError(path, `corrupt npy header: ${JSON.stringify(text.trim())}`);
+  if (!descr || !fortran || !shapeMatch) throw new KgcError(where, `corrupt npy header: ${JSON.stringify(text.trim())}`);
   const dtype = (DTYPE_ALIASES[descr[1]!] ?? descr[1]) as NpyDtype;
   if (!(dtype in ITEM_SIZE)) {
-    throw new KgcError(path, `unsupported dtype '${descr[1]}' (supported: ${Object.keys(ITEM_SIZE).join(" ")}; big-endian is not)`);
+    throw new KgcError(where, `unsupported dtype '${descr[1]}' (supported: ${Object.keys(ITEM_SIZE).join(" ")}; big-endian is not)`);
   }
-  if (fortran[1] === "True") throw new KgcError(path, "Fortran-order arrays are not supported; save with C order (np.ascontiguousarray)");
+  if (fortran[1] === "True") throw new KgcError(where, "Fortran-order arrays are not supported; save with C order (np.ascontiguousarray)");
   const dims = shapeMatch[1]!.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
   const shape = dims.map((d) => {
-    if (!/^\d+L?$/.test(d)) throw new KgcError(path, `corrupt npy header: bad shape entry '${d}'`);
+    if (!/^\d+L?$/.test(d)) throw new KgcError(where, `corrupt npy header: bad shape entry '${d}'`);
     return Number.parseInt(d, 10);
   });
   const itemSize = ITEM_SIZE[dtype];
@@ -81,11 +73,23 @@ function parseHeader(fd: number, path: string): NpyHeader {
   const dataOffset = start + headerLen;
   const expected = dataOffset + count * itemSize;
   if (expected !== fileSize) {
-    throw new KgcError(path, `shape (${shape.join(", ")}) of ${dtype} needs ${expected} bytes but the file has ${fileSize}`);
+    throw new KgcError(where, `shape (${shape.join(", ")}) of ${dtype} needs ${expected} bytes but the file has ${fileSize}`);
   }
   const rows = shape.length === 0 ? 1 : shape[0]!;
   const rowWidth = shape.length <= 1 ? 1 : shape.slice(1).reduce((a, b) => a * b, 1);
   return { dtype, shape, dataOffset, itemSize, rowWidth, rows };
+}
+
+/** Parses the header of an open npy file: reads its first bytes, then the whole header. */
+function parseHeader(fd: number, path: string): NpyHeader {
+  const fileSize = fstatSync(fd).size;
+  const pre = Buffer.alloc(12);
+  const got = readSync(fd, pre, 0, 12, 0);
+  const headerLen = got >= 12 && pre[6] !== 1 ? pre.readUInt32LE(8) : got >= 10 ? pre.readUInt16LE(8) : 0;
+  const want = Math.min(fileSize, 12 + headerLen);
+  const bytes = Buffer.alloc(want);
+  readSync(fd, bytes, 0, want, 0);
+  return parseNpyHeaderBytes(bytes, fileSize, path);
 }
 
 export function readNpyHeader(path: string): NpyHeader {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { unzipSync, zipSync, type Zippable } from "fflate";
 import { writeFileAtomic } from "../core/atomic.js";
 import { KgcError } from "../core/errors.js";
-import { encodeNpy, type NpyData, type NpyDtype } from "./npy.js";
+import { encodeNpy, parseNpyHeaderBytes, type NpyData, type NpyDtype } from "./npy.js";
 
 /**
  * NumPy .npz archives (numpy.savez / savez_compressed): a zip of `<key>.npy` members, built with
@@ -55,42 +55,11 @@ export function writeNpz(path: string, members: Record<string, NpzMember>, optio
   writeFileAtomic(path, zipSync(files, { mtime: MEMBER_TIME }));
 }
 
-/** Parses one .npy member (header version 1-3, C order, little-endian). */
+/** Parses one .npy member (the same header rules as a standalone .npy file). */
 function parseNpy(path: string, name: string, npy: Uint8Array): NpzArray {
-  const fail = (problem: string): never => {
-    throw new KgcError(path, `member '${name}': ${problem}`);
-  };
-  const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
-  if (npy.byteLength < 10 || !magic.every((b, i) => npy[i] === b)) fail("not an npy array (bad magic string)");
-  const view = new DataView(npy.buffer, npy.byteOffset, npy.byteLength);
-  const major = npy[6]!;
-  const start = major === 1 ? 10 : 12;
-  if (major < 1 || major > 3 || npy.byteLength < start) fail(`unsupported npy version ${major}`);
-  const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
-  if (start + headerLength > npy.byteLength) fail("truncated npy header");
-  const text = Buffer.from(npy.buffer, npy.byteOffset + start, headerLength).toString(major === 3 ? "utf8" : "latin1");
-  const descr = /'descr'\s*:\s*'([^']+)'/.exec(text)?.[1];
-  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text)?.[1];
-  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) return fail(`corrupt npy header ${JSON.stringify(text.trim())}`);
-  if (fortran === "True") fail("Fortran-order arrays are not supported");
-  const itemSize = ITEM_SIZE[descr];
-  if (itemSize === undefined) return fail(`unsupported dtype '${descr}'`);
-  const shape = shapeText.split(",").map((d) => d.trim()).filter((d) => d.length > 0).map((d) => {
-    if (!/^\d+$/.test(d)) fail(`bad shape entry '${d}'`);
-    return Number(d);
-  });
-  const bytes = npy.subarray(start + headerLength);
-  const expected = shape.reduce((a, b) => a * b, 1) * itemSize;
-  if (bytes.byteLength !== expected) fail(`shape (${shape.join(", ")}) of ${descr} needs ${expected} bytes, the member has ${bytes.byteLength}`);
-  return { dtype: (DTYPE_ALIASES[descr] ?? descr) as NpyDtype, shape, bytes };
+  const header = parseNpyHeaderBytes(npy, npy.byteLength, `${path}: member '${name}'`);
+  return { dtype: header.dtype, shape: header.shape, bytes: npy.subarray(header.dataOffset) };
 }
-
-const ITEM_SIZE: Record<string, number> = {
-  "<i8": 8, "<i4": 4, "<i2": 2, "|i1": 1, "|u1": 1, "<u2": 2, "<u4": 4, "<u8": 8, "<f2": 2, "<f4": 4, "<f8": 8, "|b1": 1,
-  "<i1": 1, "<u1": 1, "<b1": 1,
-};
-const DTYPE_ALIASES: Record<string, NpyDtype> = { "<i1": "|i1", "<u1": "|u1", "<b1": "|b1" };
 
 /** Reads every `<key>.npy` member of an .npz archive (stored or deflated), keyed without `.npy`. */
 export function readNpz(path: string): Record<string, NpzArray> {

@@ -4,7 +4,8 @@ import { ByteWriter, type ColumnSource, ParquetWriter } from "hyparquet-writer";
 import { withAtomicFile } from "../core/atomic.js";
 import { KgcError } from "../core/errors.js";
 import type { CandidateQueries, Triples } from "../core/types.js";
-import { checkCandidateRows, checkCandidatesForWrite, checkTriplesForWrite, copyIds, type IdValues, type TripleNameIndexes } from "./arrow.js";
+import type { TripleNameIndexes } from "./arrow.js";
+import { checkCandidateRows, checkCandidatesForWrite, checkTriplesForWrite, copyIds, type IdValues } from "./id-columns.js";
 
 /**
  * Triples and candidate tables as Parquet, through hyparquet (read) and hyparquet-writer (write):
