@@ -36,6 +36,13 @@ inline __m512 log1pUnit(__m512 e) {
   return _mm512_mul_ps(_mm512_mul_ps(z, p), _mm512_set1_ps(2.0f));
 }
 
+// 1/sqrt(s) to ~23 bits: rsqrt14 and one Newton step
+inline __m512 rsqrtNewton(__m512 s) {
+  __m512 r = _mm512_rsqrt14_ps(s);
+  const __m512 half = _mm512_set1_ps(0.5f), three = _mm512_set1_ps(3.0f);
+  return _mm512_mul_ps(_mm512_mul_ps(half, r), _mm512_fnmadd_ps(_mm512_mul_ps(s, r), r, three));
+}
+
 inline __mmask16 tailMask(int remaining) {
   return remaining >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << remaining) - 1);
 }
