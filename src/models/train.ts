@@ -19,7 +19,7 @@ import { loadFeatures } from "./features.js";
 import { getInteraction } from "./registry.js";
 import { createSpec } from "./tables.js";
 import { runTrainingLoop, type TrainLogRecord } from "./trainer.js";
-import { sampledRanking } from "./validate.js";
+import { sampledCandidateRanking, sampledRanking } from "./validate.js";
 
 export interface TrainStageInput {
   dataDir: string;
@@ -72,6 +72,7 @@ export async function trainStage(input: TrainStageInput): Promise<TrainStageResu
   const train = await ds.triples("train");
   if (train.length === 0) throw new KgcError(input.dataDir, "the train split is empty");
   const valid = await ds.triples("valid");
+  const validQueries = ds.manifest.splits.valid.hasAnswers ? ds.queries("valid") : null;
   const spec: NativeSpec = createSpec({
     interaction: m, dim: c.dim, block: c.block, gamma: c.gamma, encoder: c.encoder,
     numEntities: ds.numEntities, numRelations: ds.numRelations,
@@ -101,15 +102,17 @@ export async function trainStage(input: TrainStageInput): Promise<TrainStageResu
     const result = await runTrainingLoop({
       spec, counters, threads: c.threads, label: `train ${m.name}`,
       stopStep: c.steps ?? null, budgetMs: c.minutes !== undefined ? c.minutes * 60000 : null,
-      checkpointEvery: c.checkpointEvery, validEvery: valid.length > 0 ? c.validEvery : 0, logEvery: c.logEvery,
+      checkpointEvery: c.checkpointEvery, validEvery: valid.length > 0 || validQueries ? c.validEvery : 0, logEvery: c.logEvery,
       onLog(r: TrainLogRecord) {
         metrics.push(JSON.stringify({ step: r.step, loss: r.loss, pos_per_s: r.posPerSecond, seconds: r.seconds }));
         run.logMetrics({ loss: r.loss, pos_per_s: r.posPerSecond }, r.step);
       },
       onValidate(step: number) {
-        const v = sampledRanking(spec, valid, c.validSample, c.seed + step);
-        metrics.push(JSON.stringify({ step, valid_mrr_raw_sampled: v.mrr, valid_hits10_raw_sampled: v.hits10 }));
-        run.logMetrics({ valid_mrr_raw_sampled: v.mrr, valid_hits10_raw_sampled: v.hits10 }, step);
+        const v = validQueries ? sampledCandidateRanking(spec, validQueries, c.validSample, c.seed + step) : sampledRanking(spec, valid, c.validSample, c.seed + step);
+        const kind = validQueries ? "candidates" : "raw";
+        const record = { [`valid_mrr_${kind}_sampled`]: v.mrr, [`valid_hits10_${kind}_sampled`]: v.hits10 };
+        metrics.push(JSON.stringify({ step, ...record }));
+        run.logMetrics(record, step);
         return { mrr: v.mrr };
       },
       async onCheckpoint() {

@@ -5,7 +5,7 @@
  */
 import { nativeScore, type NativeSpec } from "../backends/native/binding.js";
 import { Rng } from "../core/rng.js";
-import type { Triples } from "../core/types.js";
+import type { CandidateQueries, Triples } from "../core/types.js";
 
 export interface SampledRanking {
   mrr: number;
@@ -44,4 +44,38 @@ export function sampledRanking(spec: NativeSpec, valid: Triples, sample: number,
     }
   }
   return { mrr: rr / Math.max(Q, 1), hits10: hits / Math.max(Q, 1), queries: Q, candidates: cands.length };
+}
+
+/**
+ * OGB-style candidate ranking on a sample of queries: the rank of the true tail among each
+ * query's K candidates (1 + number of candidates scoring strictly higher); MRR and Hits@10.
+ */
+export function sampledCandidateRanking(spec: NativeSpec, q: CandidateQueries, sample: number, seed: number): SampledRanking {
+  if (!q.correctIndex) throw new Error("candidate ranking needs the correct indices");
+  const rng = new Rng(seed);
+  const K = q.width;
+  const n = Math.min(sample, q.head.length);
+  const pick = Int32Array.from({ length: n }, () => rng.int(q.head.length));
+  let rr = 0, hits = 0;
+  const chunk = 256;
+  for (let s = 0; s < n; s += chunk) {
+    const m = Math.min(chunk, n - s);
+    const keep = new Int32Array(m), rel = new Int32Array(m), cands = new Int32Array(m * K);
+    for (let i = 0; i < m; i++) {
+      const e = pick[s + i]!;
+      keep[i] = q.head[e]!;
+      rel[i] = q.relation[e]!;
+      cands.set(q.candidates.subarray(e * K, (e + 1) * K), i * K);
+    }
+    const S = new Float32Array(m * K);
+    nativeScore(spec, keep, rel, true, cands, K, S);
+    for (let i = 0; i < m; i++) {
+      const truth = S[i * K + q.correctIndex[pick[s + i]!]!]!;
+      let better = 0;
+      for (let j = 0; j < K; j++) if (S[i * K + j]! > truth) better++;
+      rr += 1 / (better + 1);
+      if (better < 10) hits++;
+    }
+  }
+  return { mrr: rr / Math.max(n, 1), hits10: hits / Math.max(n, 1), queries: n, candidates: K };
 }

@@ -50,6 +50,19 @@ describe("kgc train", () => {
     assert.equal(JSON.parse(readFileSync(join(out, "checkpoint", "meta.json"), "utf8")).step, 60);
   });
 
+  it("concat encoder on a dataset with fp16 features; candidate-query validation", async () => {
+    const raw = join(root, "synth-raw");
+    execFileSync(process.execPath, [KGC, "data", "synth", "--out", raw, "--entities", "2000", "--relations", "6", "--train", "3000", "--valid", "50", "--test", "50", "--candidates", "20", "--feature-dim", "16"], { stdio: "pipe" });
+    execFileSync(process.execPath, [KGC, "data", "import", "--ogb", raw, "--name", "synth", "--out", join(root, "data")], { stdio: "pipe" });
+    const program = new Command("kgc").exitOverride().configureOutput({ writeErr: () => {} });
+    registerTrainCommand(program);
+    await program.parseAsync(["node", "kgc", "train", "--data", join(root, "data", "synth"), "--out", join(root, "models"), "--threads", "2", "--model", "note", "--dim", "8",
+      "--set", "block=4", "--encoder", "concat", "--batch", "32", "--negatives", "16", "--steps", "20", "--set", "validEvery=10", "--set", "logEvery=10"]);
+    const out = join(root, "models", "synth", "note");
+    for (const f of ["entity-W.npy", "entity-b.npy", "relation-W.npy", "relation-b.npy"]) assert.ok(existsSync(join(out, f)), f);
+    assert.match(readFileSync(join(out, "metrics.jsonl"), "utf8"), /valid_mrr_candidates_sampled/);
+  });
+
   it("unknown model", async () => {
     await assert.rejects(kgcTrain("--model", "transr", "--steps", "1"), /unknown model 'transr' \(known: .*rotate/);
   });
