@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { KgcError } from "../core/errors.js";
 import { registerDataCommand } from "./commands/data.js";
 import { registerRunsCommand } from "./commands/runs.js";
+import { registerTrainCommand } from "./commands/train.js";
 
 /**
  * kgc: knowledge-graph completion pipeline. Each stage is a subcommand that reads the files the
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)");
   registerDataCommand(program);
+  registerTrainCommand(program);
   registerRunsCommand(program);
   return program;
 }
