@@ -206,7 +206,11 @@ TrainResult trainSteps(const Context& c, const TrainCounters& k, int threads, in
     Work& w = *owned;
     Rng rng{k.rng + 4 * tid};
     const TrainData& data = c.data;
-    const int64_t lo = int64_t((__int128)data.n * tid / threads), hi = int64_t((__int128)data.n * (tid + 1) / threads);
+    int64_t lo = int64_t((__int128)data.n * tid / threads), hi = int64_t((__int128)data.n * (tid + 1) / threads);
+    if (hi == lo) {  // fewer triples than threads: share the whole permutation (Hogwild)
+      lo = 0;
+      hi = data.n;
+    }
     int64_t cursor = int64_t(k.threadState[2 * tid]);
     int64_t local = int64_t(k.threadState[2 * tid + 1]);
     const int B = c.cfg.B, N = c.cfg.N;

@@ -93,6 +93,15 @@ describe("training loop", () => {
     await assert.rejects(train(spec, newCounters(1, 1), 10), /NaN or infinite/);
   });
 
+  it("more threads than training triples share the permutation safely", async () => {
+    const spec = toySpec("transe-l2", 7);
+    spec.data = { length: 1, head: Int32Array.of(0), relation: Int32Array.of(0), tail: Int32Array.of(1), perm: Int32Array.of(0) };
+    const counters = newCounters(4, 1);
+    await train(spec, counters, 20, 4);
+    assert.equal(counters.global[0], 20);
+    assert.deepEqual(Array.from(spec.data.perm), [0]);
+  });
+
   it("Hogwild with 2 threads trains", async () => {
     const spec = toySpec("transe-l2", 6);
     const counters = newCounters(2, 1);
