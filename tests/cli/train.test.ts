@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { Command } from "commander";
 import { registerTrainCommand } from "../../src/cli/commands/train.js";
+import { openRegistry } from "../../src/runs/index.js";
 
 const KGC = fileURLToPath(new URL("../../src/cli/kgc.js", import.meta.url));
 let root = "";
@@ -48,6 +49,14 @@ describe("kgc train", () => {
     assert.equal(JSON.parse(readFileSync(join(out, "config.json"), "utf8")).dim, 8);
     await kgcTrain("--model", "transe-l2", "--dim", "8", "--batch", "16", "--negatives", "8", "--steps", "60", "--resume");
     assert.equal(JSON.parse(readFileSync(join(out, "checkpoint", "meta.json"), "utf8")).step, 60);
+    const registry = openRegistry(process.env["KGC_REGISTRY"]);
+    try {
+      const runs = registry.listRuns({ stage: "train" });
+      assert.equal(runs.length, 2);
+      assert.ok(runs.every((r) => r.status === "done" && r.model === "transe-l2"));
+    } finally {
+      registry.close();
+    }
   });
 
   it("concat encoder on a dataset with fp16 features; candidate-query validation", async () => {
