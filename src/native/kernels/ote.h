@@ -25,9 +25,9 @@ template <bool Scaled>
 int relWidth(int dim, int k) { return dim / k * rawBlock(k, Scaled); }
 inline int prepWidth(int dim, int k) { return dim / k * prepBlock(k); }
 
-template <bool Scaled>
-void prep(const float* r, float* p, const ModelShape& s) {
-  const int k = s.block, nb = s.dim / k, cols = Scaled ? k + 1 : k;
+template <bool Scaled, int KC>
+void prepK(const float* r, float* p, const ModelShape& s) {
+  const int k = KC ? KC : s.block, nb = s.dim / k, cols = Scaled ? k + 1 : k;
   for (int b = 0; b < nb; b++) {
     const float* m = r + b * rawBlock(k, Scaled);
     float* R = p + b * prepBlock(k);
@@ -72,9 +72,9 @@ void prep(const float* r, float* p, const ModelShape& s) {
   }
 }
 
-template <bool Scaled>
-void prepBackward(const float* r, const float* p, const float* dp, float* dr, const ModelShape& s) {
-  const int k = s.block, nb = s.dim / k, cols = Scaled ? k + 1 : k;
+template <bool Scaled, int KC>
+void prepBackwardK(const float* r, const float* p, const float* dp, float* dr, const ModelShape& s) {
+  const int k = KC ? KC : s.block, nb = s.dim / k, cols = Scaled ? k + 1 : k;
   thread_local std::vector<float> dR;
   dR.resize(size_t(k) * k);
   for (int b = 0; b < nb; b++) {
@@ -128,8 +128,9 @@ void prepBackward(const float* r, const float* p, const float* dp, float* dr, co
   }
 }
 
-inline void apply(const float* e, const float* p, float* q, bool tail, const ModelShape& s) {
-  const int k = s.block, nb = s.dim / k;
+template <int KC>
+void applyK(const float* e, const float* p, float* q, bool tail, const ModelShape& s) {
+  const int k = KC ? KC : s.block, nb = s.dim / k;
   for (int b = 0; b < nb; b++) {
     const float* R = p + b * prepBlock(k);
     const float* sg = R + k * k + (tail ? 0 : k);
@@ -151,9 +152,10 @@ inline void apply(const float* e, const float* p, float* q, bool tail, const Mod
   }
 }
 
-inline void applyBackward(const float* e, const float* p, const float* dq, float* de, float* dp, bool tail,
+template <int KC>
+void applyBackwardK(const float* e, const float* p, const float* dq, float* de, float* dp, bool tail,
                           const ModelShape& s) {
-  const int k = s.block, nb = s.dim / k;
+  const int k = KC ? KC : s.block, nb = s.dim / k;
   for (int b = 0; b < nb; b++) {
     const float* R = p + b * prepBlock(k);
     float* dR = dp + b * prepBlock(k);
@@ -188,6 +190,47 @@ inline void applyBackward(const float* e, const float* p, const float* dq, float
     }
   }
 }
+
+// Compile-time block sizes for the common cases (the seed's 20 and 40) let the compiler unroll
+// and vectorise the k-long inner loops; other sizes take the runtime-k path.
+#define KGC_OTE_DISPATCH(CALL)         \
+  switch (s.block) {                   \
+    case 4: return CALL(4);            \
+    case 8: return CALL(8);            \
+    case 16: return CALL(16);          \
+    case 20: return CALL(20);          \
+    case 32: return CALL(32);          \
+    case 40: return CALL(40);          \
+    default: return CALL(0);           \
+  }
+
+template <bool Scaled>
+void prep(const float* r, float* p, const ModelShape& s) {
+#define KGC_CALL(K) prepK<Scaled, K>(r, p, s)
+  KGC_OTE_DISPATCH(KGC_CALL)
+#undef KGC_CALL
+}
+
+template <bool Scaled>
+void prepBackward(const float* r, const float* p, const float* dp, float* dr, const ModelShape& s) {
+#define KGC_CALL(K) prepBackwardK<Scaled, K>(r, p, dp, dr, s)
+  KGC_OTE_DISPATCH(KGC_CALL)
+#undef KGC_CALL
+}
+
+inline void apply(const float* e, const float* p, float* q, bool tail, const ModelShape& s) {
+#define KGC_CALL(K) applyK<K>(e, p, q, tail, s)
+  KGC_OTE_DISPATCH(KGC_CALL)
+#undef KGC_CALL
+}
+
+inline void applyBackward(const float* e, const float* p, const float* dq, float* de, float* dp, bool tail,
+                          const ModelShape& s) {
+#define KGC_CALL(K) applyBackwardK<K>(e, p, dq, de, dp, tail, s)
+  KGC_OTE_DISPATCH(KGC_CALL)
+#undef KGC_CALL
+}
+#undef KGC_OTE_DISPATCH
 
 inline const ModelKernel oteKernel{"ote", Comparator::BlockL2, relWidth<false>, prepWidth, prep<false>, prepBackward<false>, apply, applyBackward};
 inline const ModelKernel noteKernel{"note", Comparator::BlockL2, relWidth<true>, prepWidth, prep<true>, prepBackward<true>, apply, applyBackward};
