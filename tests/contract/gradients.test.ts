@@ -14,12 +14,13 @@ import { interactionNames, getInteraction } from "../../src/models/registry.js";
 import { modelShape } from "../../src/models/tables.js";
 import { randomIds, referenceEncoders, tinySpec } from "./fixtures.js";
 
-function checkGradients(m: Interaction, spec: NativeSpec, loss: ReferenceLoss, tailSide: boolean, seed: number): void {
+function checkGradients(m: Interaction, spec: NativeSpec, loss: ReferenceLoss, tailSide: boolean, seed: number, weighted = false): void {
   const rng = new Rng(seed);
   const B = spec.config.batch, N = spec.config.negatives;
   const batch = {
     head: randomIds(rng, B, spec.entity.numRows), relation: randomIds(rng, B, spec.relation.numRows),
     tail: randomIds(rng, B, spec.entity.numRows), negatives: randomIds(rng, N, spec.entity.numRows), tailSide,
+    ...(weighted ? { posWeight: Float32Array.from({ length: B }, () => 0.2 + rng.next()) } : {}),
   };
   const out: BatchGradients = { entity: new Float32Array(spec.entity.rows.length), relation: new Float32Array(spec.relation.rows.length) };
   if (spec.entity.concat) {
@@ -71,6 +72,10 @@ describe("native gradients == finite differences of the float64 reference", () =
   it("plain mean (temperature 0), L3 regulariser", () => {
     const m = getInteraction("rotate");
     checkGradients(m, tinySpec(m, "shallow", 3, { advTemp: 0, reg: 1e-3 }), { ...LOGSIG, advTemp: 0, reg: 1e-3 }, true, 5);
+  });
+  it("sub-sampling weights on the positives", () => {
+    const m = getInteraction("rotate");
+    checkGradients(m, tinySpec(m, "shallow", 9), LOGSIG, false, 12, true);
   });
   it("margin loss", () => {
     const m = getInteraction("transe-l2");
