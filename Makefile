@@ -10,7 +10,7 @@ SEED ?= 42
 SYNTH_FLAGS ?=
 TS_SOURCES := $(shell find src tests bench -name '*.ts' 2>/dev/null)
 
-.PHONY: all demo install build test bench bench-io bench-import clean
+.PHONY: all demo install build test bench bench-io bench-import bench-train clean
 
 all: demo
 
@@ -43,13 +43,17 @@ test: dist/.built
 	node --test --test-concurrency=2 $$(find dist/tests -name '*.test.js' | sort)
 
 BENCH_FLAGS ?=
-bench: bench-io bench-import
+bench: bench-io bench-import bench-train
 
 bench-io: dist/.built
 	node dist/bench/io.bench.js $(BENCH_FLAGS)
 
 bench-import: dist/.built
 	node dist/bench/import.bench.js $(BENCH_FLAGS)
+
+# PyTorch baseline: apt-get install -y python3-torch libjemalloc2 (skipped with a note when absent)
+bench-train: dist/.built
+	node dist/bench/train.bench.js $(BENCH_FLAGS)
 
 clean:
 	rm -rf dist data/raw data/synth
