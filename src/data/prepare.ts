@@ -14,7 +14,7 @@ import { buildCsrFiles } from "./csr.js";
 import { writeDictionary } from "./dictionary.js";
 import { convertCandidates, inspectOgbFolder, ogbTrainSource, readCorrectIndex, readOgbQueries, type OgbCounts } from "./ogb-wikikg90m.js";
 import { readNamedSplits, type NamedSplits } from "./named-splits.js";
-import { memoryTripleSource } from "./triple-source.js";
+import { memoryTripleSource, type TripleSource } from "./triple-source.js";
 
 /**
  * The data stage: turns a raw source (OGB WikiKG90M folder, TSV folder, Arrow or Parquet files)
@@ -75,12 +75,7 @@ async function importOgb(root: string, counts: OgbCounts, dir: string, options: 
   for (const split of ["valid", "test"] as const) {
     const files = layout.splits[split];
     const q = readOgbQueries(layout, files);
-    const hr = new Int32Array(q.head.length * 2);
-    for (let i = 0; i < q.head.length; i++) {
-      hr[2 * i] = q.head[i]!;
-      hr[2 * i + 1] = q.relation[i]!;
-    }
-    writeNpy(join(dir, DatasetFiles.queries(split)), "<i4", [q.head.length, 2], hr);
+    writeQueryPairs(dir, split, q.head, q.relation);
     const { queries, width } = convertCandidates(layout, files, join(dir, DatasetFiles.candidates(split)));
     splits[split] = { triples: 0, queries, candidatesPerQuery: width, hasAnswers: files.correct !== null };
     if (files.correct) {
@@ -97,22 +92,12 @@ async function importOgb(root: string, counts: OgbCounts, dir: string, options: 
     }
   }
 
-  buildCsrFiles(train, dir, { numEntities, numRelations, budgetBytes: options.memoryBudget });
-  writeDictionary(join(dir, DatasetFiles.dictionary), null, null);
-  const manifest: DatasetManifest = {
-    format: "kgc-dataset/1",
-    name: options.name,
-    numEntities,
-    numRelations,
-    splits,
+  return finishDataset(dir, options, train, {
+    numEntities, numRelations, splits, entityNames: null, relationNames: null,
     entityFeatures: layout.entityFeat ? checkFeatures(layout.entityFeat, numEntities) : null,
     relationFeatures: layout.relationFeat ? checkFeatures(layout.relationFeat, numRelations) : null,
-    source: `ogb:${layout.root}`,
-    seed: null,
-    createdAt: new Date().toISOString(),
-  };
-  writeFileAtomic(join(dir, DatasetFiles.manifest), JSON.stringify(manifest, null, 2));
-  return manifest;
+    source: `ogb:${layout.root}`, seed: null,
+  });
 }
 
 /** Validates a feature matrix (float type, row count, no NaN/Inf) by streaming it once. */
@@ -157,32 +142,59 @@ async function importNamed(named: NamedSplits, dir: string, options: ImportOptio
       splits[split] = { ...splits[split], queries: queries.head.length, candidatesPerQuery: queries.width, hasAnswers: true };
     }
   }
-  buildCsrFiles(memoryTripleSource(named.splits.train), dir, { numEntities, numRelations, budgetBytes: options.memoryBudget });
-  writeDictionary(join(dir, DatasetFiles.dictionary), named.entityNames, named.relationNames);
+  return finishDataset(dir, options, memoryTripleSource(named.splits.train), {
+    numEntities, numRelations, splits, entityNames: named.entityNames, relationNames: named.relationNames,
+    entityFeatures: null, relationFeatures: null, source, seed: options.candidates > 0 ? options.seed : null,
+  });
+}
+
+interface DatasetParts {
+  numEntities: number;
+  numRelations: number;
+  splits: Record<SplitName, SplitInfo>;
+  entityNames: string[] | null;
+  relationNames: string[] | null;
+  entityFeatures: FeatureInfo | null;
+  relationFeatures: FeatureInfo | null;
+  source: string;
+  seed: number | null;
+}
+
+/** The parts every import ends with: adjacency, dictionary and the manifest (written last). */
+function finishDataset(dir: string, options: ImportOptions, train: TripleSource, parts: DatasetParts): DatasetManifest {
+  const { numEntities, numRelations } = parts;
+  buildCsrFiles(train, dir, { numEntities, numRelations, budgetBytes: options.memoryBudget });
+  writeDictionary(join(dir, DatasetFiles.dictionary), parts.entityNames, parts.relationNames);
   const manifest: DatasetManifest = {
     format: "kgc-dataset/1",
     name: options.name,
     numEntities,
     numRelations,
-    splits,
-    entityFeatures: null,
-    relationFeatures: null,
-    source,
-    seed: options.candidates > 0 ? options.seed : null,
+    splits: parts.splits,
+    entityFeatures: parts.entityFeatures,
+    relationFeatures: parts.relationFeatures,
+    source: parts.source,
+    seed: parts.seed,
     createdAt: new Date().toISOString(),
   };
   writeFileAtomic(join(dir, DatasetFiles.manifest), JSON.stringify(manifest, null, 2));
   return manifest;
 }
 
-function writeQueries(dir: string, split: SplitName, q: CandidateQueries): void {
-  const n = q.head.length;
+/** <split>-hr.npy: the (h, r) pairs of the queries. shape: [Q, 2] */
+function writeQueryPairs(dir: string, split: SplitName, head: Int32Array, relation: Int32Array): void {
+  const n = head.length;
   const hr = new Int32Array(n * 2);
   for (let i = 0; i < n; i++) {
-    hr[2 * i] = q.head[i]!;
-    hr[2 * i + 1] = q.relation[i]!;
+    hr[2 * i] = head[i]!;
+    hr[2 * i + 1] = relation[i]!;
   }
   writeNpy(join(dir, DatasetFiles.queries(split)), "<i4", [n, 2], hr);
+}
+
+function writeQueries(dir: string, split: SplitName, q: CandidateQueries): void {
+  const n = q.head.length;
+  writeQueryPairs(dir, split, q.head, q.relation);
   writeNpy(join(dir, DatasetFiles.candidates(split)), "<i4", [n, q.width], q.candidates);
   if (q.correctIndex) writeNpy(join(dir, DatasetFiles.correct(split)), "<i4", [n], q.correctIndex);
 }
