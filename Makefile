@@ -34,9 +34,15 @@ data/synth/manifest.json: data/raw/synth/meta.json | dist/.built
 data/$(DS)/stats.json: data/$(DS)/manifest.json
 	$(KGC) data stats data/$(DS) --json > $@.tmp && mv $@.tmp $@
 
-demo: data/$(DS)/stats.json
+# --- train stage -------------------------------------------------------------------------------
+MODEL ?= rotate
+TRAIN_STEPS ?= 2000
+models/$(DS)/$(MODEL)/entity.npy: data/$(DS)/manifest.json
+	$(KGC) train --data data/$(DS) --model $(MODEL) --steps $(TRAIN_STEPS) --seed $(SEED)
+
+demo: data/$(DS)/stats.json models/$(DS)/$(MODEL)/entity.npy
 	$(KGC) data stats data/$(DS)
-	$(KGC) runs list
+	$(KGC) runs list --limit 10
 
 # --- tests and benchmarks ---------------------------------------------------------------------
 test: dist/.built
