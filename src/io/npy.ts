@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { commitTmp, tmpPathFor } from "../core/atomic.js";
 import { KgcError } from "../core/errors.js";
 import { float16ToFloat32, float32ToFloat16 } from "./float16.js";
+import { openForRead } from "./open-file.js";
 
 /**
  * NumPy .npy files (format versions 1.0, 2.0 and 3.0, C order, little-endian). Large files are
@@ -93,20 +94,11 @@ function parseHeader(fd: number, path: string): NpyHeader {
 }
 
 export function readNpyHeader(path: string): NpyHeader {
-  const fd = openOrThrow(path);
+  const fd = openForRead(path);
   try {
     return parseHeader(fd, path);
   } finally {
     closeSync(fd);
-  }
-}
-
-function openOrThrow(path: string): number {
-  try {
-    return openSync(path, "r");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new KgcError(path, code === "ENOENT" ? "file not found" : `cannot open (${code ?? String(err)})`);
   }
 }
 
@@ -122,7 +114,7 @@ export interface NpyChunk {
  * `chunkBytes`. Memory stays bounded whatever the file size.
  */
 export function* iterateNpyRows(path: string, chunkBytes = 16 << 20): Generator<NpyChunk, void, undefined> {
-  const fd = openOrThrow(path);
+  const fd = openForRead(path);
   try {
     const header = parseHeader(fd, path);
     const rowBytes = header.rowWidth * header.itemSize;
@@ -305,7 +297,7 @@ export class NpyRowReader {
   private scratch: Buffer = Buffer.alloc(0);
 
   constructor(readonly path: string) {
-    this.fd = openOrThrow(path);
+    this.fd = openForRead(path);
     try {
       this.header = parseHeader(this.fd, path);
     } catch (err) {

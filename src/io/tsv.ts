@@ -3,6 +3,7 @@ import { withAtomicFile } from "../core/atomic.js";
 import { KgcError } from "../core/errors.js";
 import type { Triples } from "../core/types.js";
 import type { NameIndex } from "./name-index.js";
+import { openForRead } from "./open-file.js";
 
 /**
  * Named triples as TSV: one `head<TAB>relation<TAB>tail` line per triple, UTF-8, names opaque
@@ -152,15 +153,6 @@ class TripleColumns {
     const n = this.length;
     const fit = (a: Int32Array): Int32Array => (a.length === n ? a : a.slice(0, n));
     return { head: fit(this.head), relation: fit(this.relation), tail: fit(this.tail), length: n };
-  }
-}
-
-function openForRead(path: string): number {
-  try {
-    return openSync(path, "r");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new KgcError(path, code === "ENOENT" ? "file not found" : `cannot open (${code ?? String(err)})`);
   }
 }
 

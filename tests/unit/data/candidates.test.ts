@@ -3,19 +3,13 @@ import { describe, test } from "node:test";
 import { KgcError } from "../../../src/core/errors.js";
 import { Rng } from "../../../src/core/rng.js";
 import { buildCandidates, checkCandidates, KnownTriples } from "../../../src/data/candidates.js";
-import type { Triples } from "../../../src/core/types.js";
+import { triplesOf } from "../../helpers.js";
 
-const triples = (rows: [number, number, number][]): Triples => ({
-  head: Int32Array.from(rows.map((r) => r[0])),
-  relation: Int32Array.from(rows.map((r) => r[1])),
-  tail: Int32Array.from(rows.map((r) => r[2])),
-  length: rows.length,
-});
 
 describe("candidate protocol", () => {
   const E = 60;
-  const train = triples(Array.from({ length: 200 }, (_, i) => [i % E, i % 3, (i * 7 + 1) % E] as [number, number, number]));
-  const valid = triples([[1, 0, 5], [2, 1, 9], [3, 2, 11]]);
+  const train = triplesOf(Array.from({ length: 200 }, (_, i) => [i % E, i % 3, (i * 7 + 1) % E] as [number, number, number]));
+  const valid = triplesOf([[1, 0, 5], [2, 1, 9], [3, 2, 11]]);
   const known = new KnownTriples(E, 3, [train, valid]);
 
   for (const negatives of [10, 50]) {

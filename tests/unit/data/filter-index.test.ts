@@ -1,19 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Side, type Triples } from "../../../src/core/types.js";
+import { Side } from "../../../src/core/types.js";
 import { buildFilterIndex, filterAnswers } from "../../../src/data/filter-index.js";
+import { triplesOf } from "../../helpers.js";
 
-const triples = (rows: [number, number, number][]): Triples => ({
-  head: Int32Array.from(rows.map((r) => r[0])),
-  relation: Int32Array.from(rows.map((r) => r[1])),
-  tail: Int32Array.from(rows.map((r) => r[2])),
-  length: rows.length,
-});
 
 test("filter index gives each (h, r)'s tails and (t, r)'s heads over all splits, sorted and unique", () => {
-  const train = triples([[0, 1, 5], [0, 1, 3], [2, 0, 5], [0, 0, 4]]);
-  const valid = triples([[0, 1, 7], [2, 0, 1]]);
-  const test_ = triples([[0, 1, 3]]); // repeats a train triple
+  const train = triplesOf([[0, 1, 5], [0, 1, 3], [2, 0, 5], [0, 0, 4]]);
+  const valid = triplesOf([[0, 1, 7], [2, 0, 1]]);
+  const test_ = triplesOf([[0, 1, 3]]); // repeats a train triple
   const tails = buildFilterIndex([train, valid, test_], 2, Side.Tail);
   assert.deepEqual(Array.from(filterAnswers(tails, 0, 1)), [3, 5, 7]);
   assert.deepEqual(Array.from(filterAnswers(tails, 2, 0)), [1, 5]);
