@@ -12,6 +12,7 @@
         "src/native/common/engine.cc",
         "src/native/common/gemm.cc",
         "src/native/common/mmap.cc",
+        "src/native/common/scoring.cc",
         "src/native/kernels/registry.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -2,6 +2,8 @@
 import { Command } from "commander";
 import { KgcError } from "../core/errors.js";
 import { registerDataCommand } from "./commands/data.js";
+import { registerEvalCommand } from "./commands/eval.js";
+import { registerScoreCommand } from "./commands/score.js";
 import { registerRunsCommand } from "./commands/runs.js";
 import { registerTrainCommand } from "./commands/train.js";
 
@@ -16,6 +18,8 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run with --help for usage)");
   registerDataCommand(program);
   registerTrainCommand(program);
+  registerEvalCommand(program);
+  registerScoreCommand(program);
   registerRunsCommand(program);
   return program;
 }

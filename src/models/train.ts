@@ -16,6 +16,7 @@ import { openRegistry } from "../runs/index.js";
 import { loadCheckpoint, newCounters, saveCheckpoint } from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
 import { loadFeatures } from "./features.js";
+import { datasetFingerprint } from "./fingerprint.js";
 import { getInteraction } from "./registry.js";
 import { createSpec } from "./tables.js";
 import { runTrainingLoop, type TrainLogRecord } from "./trainer.js";
@@ -93,7 +94,7 @@ export async function trainStage(input: TrainStageInput): Promise<TrainStageResu
     if (existsSync(mpath)) metrics = readFileSync(mpath, "utf8").split("\n").filter((l) => l && (JSON.parse(l) as { step: number }).step <= at);
     info(`resuming ${m.name} from step ${at}`);
   }
-  writeFileAtomic(join(outDir, "config.json"), JSON.stringify({ ...c, dataset: ds.name, data: input.dataDir }, null, 2) + "\n");
+  writeFileAtomic(join(outDir, "config.json"), JSON.stringify({ ...c, dataset: ds.name, data: input.dataDir, fingerprint: datasetFingerprint(ds) }, null, 2) + "\n");
 
   const registry = openRegistry();
   const run = registry.startRun({ stage: "train", dataset: ds.name, model: m.name, config: c, command: input.command });

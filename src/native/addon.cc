@@ -8,6 +8,7 @@
 #include "common/gemm.h"
 #include "common/mmap.h"
 #include "common/peak.h"
+#include "common/scoring.h"
 
 using namespace kgc;
 
@@ -215,6 +216,61 @@ Napi::Value Score(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// scoreAsync(spec, keep, relation, tailSide, candidates, K, out, threads) -> Promise<void>:
+// like score, on `threads` C++ threads off the main thread. The caller keeps the buffers alive.
+class ScoreWorker : public Napi::AsyncWorker {
+ public:
+  ScoreWorker(Napi::Env env, const Napi::CallbackInfo& info)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)) {
+    ctx_ = parseContext(env, info[0].As<Napi::Object>(), false);
+    Napi::Object args = Napi::Object::New(env);
+    args.Set("keep", info[1]);
+    args.Set("relation", info[2]);
+    args.Set("candidates", info[4]);
+    args.Set("out", info[6]);
+    tailSide_ = info[3].ToBoolean().Value();
+    K_ = info[5].ToNumber().Int32Value();
+    threads_ = info[7].ToNumber().Int32Value();
+    if (threads_ < 1 || threads_ > 256 || K_ < 0) fail(env, "bad threads/K");
+    B_ = info[1].As<Napi::TypedArray>().ElementLength();
+    nc_ = info[4].As<Napi::TypedArray>().ElementLength();
+    keep_ = typed<int32_t>(env, args, "keep", napi_int32_array, B_);
+    rel_ = typed<int32_t>(env, args, "relation", napi_int32_array, B_);
+    cands_ = typed<int32_t>(env, args, "candidates", napi_int32_array, nc_);
+    if (K_ > 0 && nc_ != B_ * size_t(K_)) fail(env, "candidates must be [B, K]");
+    out_ = typed<float>(env, args, "out", napi_float32_array, K_ > 0 ? nc_ : B_ * nc_);
+    for (size_t i = 0; i < B_; i++)
+      if (keep_[i] < 0 || keep_[i] >= ctx_.ent.numRows || rel_[i] < 0 || rel_[i] >= ctx_.rel.numRows) fail(env, "id out of range");
+    for (size_t j = 0; j < nc_; j++)
+      if (cands_[j] < 0 || cands_[j] >= ctx_.ent.numRows) fail(env, "candidate id out of range");
+    keepSpec_ = Napi::Persistent(info[0].As<Napi::Object>());
+    keepArgs_ = Napi::Persistent(args);
+  }
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override {
+    scoreParallel(ctx_, keep_, rel_, tailSide_, int(B_), cands_, int(nc_), K_, out_, threads_);
+  }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Context ctx_;
+  bool tailSide_ = true;
+  int K_ = 0, threads_ = 1;
+  size_t B_ = 0, nc_ = 0;
+  const int32_t *keep_ = nullptr, *rel_ = nullptr, *cands_ = nullptr;
+  float* out_ = nullptr;
+  Napi::ObjectReference keepSpec_, keepArgs_;
+};
+
+Napi::Value ScoreAsync(const Napi::CallbackInfo& info) {
+  auto* w = new ScoreWorker(info.Env(), info);
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
 class TrainWorker : public Napi::AsyncWorker {
  public:
   TrainWorker(Napi::Env env, Napi::Object spec, Napi::Object counters, int threads, int64_t steps)
@@ -283,6 +339,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
   exports.Set("gradients", Napi::Function::New(env, Gradients));
   exports.Set("score", Napi::Function::New(env, Score));
+  exports.Set("scoreAsync", Napi::Function::New(env, ScoreAsync));
   exports.Set("train", Napi::Function::New(env, Train));
   exports.Set("mapFile", Napi::Function::New(env, MapFile));
   exports.Set("peakFlops", Napi::Function::New(env, PeakFlops));

@@ -118,6 +118,8 @@ interface RawAddon {
   gradients(spec: any, batch: any, out: any): number;
   // void score(spec, keep, relation, tailSide, candidates, K, out) -- scoreShared / scoreRows
   score(spec: any, keep: Int32Array, rel: Int32Array, tailSide: boolean, cands: Int32Array, k: number, out: Float32Array): void;
+  // Promise<void> scoreAsync(spec, keep, relation, tailSide, candidates, K, out, threads) -- scoreParallel() on an AsyncWorker
+  scoreAsync(spec: any, keep: Int32Array, rel: Int32Array, tailSide: boolean, cands: Int32Array, k: number, out: Float32Array, threads: number): Promise<void>;
   // Promise train(spec, counters, threads, steps) -- trainSteps() on an AsyncWorker
   train(spec: any, counters: any, threads: number, steps: number): Promise<TrainChunkResult>;
   // ArrayBuffer mapFile(path) -- mmap MAP_PRIVATE
@@ -258,6 +260,26 @@ export function nativeScore(spec: NativeSpec, keep: Int32Array, relation: Int32A
   if (k > 0) need(candidates.length === B * k, "candidates", `must hold B*k = ${B * k} ids`);
   checkLen(out, k > 0 ? B * k : B * candidates.length, "out");
   load().score(spec, keep, relation, tailSide, candidates, k, out);
+}
+
+/**
+ * `nativeScore` on `threads` C++ threads, off the main thread (queries split into contiguous
+ * slices). The caller must not touch `out` until the promise settles.
+ */
+export async function nativeScoreAsync(
+  spec: NativeSpec, keep: Int32Array, relation: Int32Array, tailSide: boolean, candidates: Int32Array, k: number, out: Float32Array, threads: number,
+): Promise<void> {
+  validateSpec(spec, false);
+  need(Number.isInteger(threads) && threads >= 1 && threads <= 256, "threads", "must be an integer in [1, 256]");
+  need(Number.isInteger(k) && k >= 0, "k", "must be a non-negative integer");
+  const B = keep.length;
+  checkIds(keep, B, spec.entity.numRows, "keep");
+  checkIds(relation, B, spec.relation.numRows, "relation");
+  checkIds(candidates, candidates.length, spec.entity.numRows, "candidates");
+  if (k > 0) need(candidates.length === B * k, "candidates", `must hold B*k = ${B * k} ids`);
+  checkLen(out, k > 0 ? B * k : B * candidates.length, "out");
+  if (B === 0) return;
+  await load().scoreAsync(spec, keep, relation, tailSide, candidates, k, out, threads);
 }
 
 /** Runs `steps` training steps on `threads` C++ threads off the main thread. */

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { it } from "node:test";
-import { nativeBuildInfo, nativeGradients, nativeMapFile, nativeScore, nativeTrain } from "../../../src/backends/native/binding.js";
+import { nativeBuildInfo, nativeGradients, nativeMapFile, nativeScore, nativeScoreAsync, nativeTrain } from "../../../src/backends/native/binding.js";
 import { KgcError } from "../../../src/core/errors.js";
 import { writeNpy } from "../../../src/io/npy.js";
 import { newCounters } from "../../../src/models/checkpoint.js";
@@ -17,7 +17,7 @@ import { tinySpec } from "../../contract/fixtures.js";
 it("the addon exports exactly the functions binding.ts declares", () => {
   const require = createRequire(import.meta.url);
   const raw = require(fileURLToPath(new URL("../../../../build/Release/kgc_native.node", import.meta.url))) as Record<string, unknown>;
-  assert.deepEqual(Object.keys(raw).sort(), ["buildInfo", "gradients", "mapFile", "modelNames", "modelWidths", "peakFlops", "score", "train"]);
+  assert.deepEqual(Object.keys(raw).sort(), ["buildInfo", "gradients", "mapFile", "modelNames", "modelWidths", "peakFlops", "score", "scoreAsync", "train"]);
   assert.match(nativeBuildInfo().gemm, /^(openblas|builtin)$/);
 });
 
@@ -26,6 +26,9 @@ it("ids out of range, short buffers and bad counts are KgcErrors, not crashes", 
   const out = new Float32Array(4);
   assert.throws(() => nativeScore(spec, Int32Array.of(10), Int32Array.of(0), true, Int32Array.of(1, 2, 3, 4), 0, out), (e: unknown) => e instanceof KgcError && /id 10 at position 0 is outside \[0, 10\)/.test(e.message));
   assert.throws(() => nativeScore(spec, Int32Array.of(1), Int32Array.of(0), true, Int32Array.of(1, 2, 3, 4, 5), 0, out), /out: has 4 elements, needs 5/);
+  await assert.rejects(nativeScoreAsync(spec, Int32Array.of(10), Int32Array.of(0), true, Int32Array.of(1, 2, 3, 4), 0, out, 2), /id 10 at position 0 is outside \[0, 10\)/);
+  await assert.rejects(nativeScoreAsync(spec, Int32Array.of(1), Int32Array.of(0), true, Int32Array.of(1, 2, 3), 2, out, 2), /must hold B\*k = 2 ids/);
+  await assert.rejects(nativeScoreAsync(spec, Int32Array.of(1), Int32Array.of(0), true, Int32Array.of(1, 2), 0, out, 0), /threads/);
   const batch = { head: Int32Array.of(0, 1, 2, 3), relation: Int32Array.of(0, 1, 2, 3), tail: Int32Array.of(0, 1, 2, 3), negatives: new Int32Array(5), tailSide: true };
   assert.throws(() => nativeGradients(spec, batch, { entity: new Float32Array(80), relation: new Float32Array(12) }), /batch.relation: id 3/);
   spec.data = { length: 2, head: Int32Array.of(0, 1), relation: Int32Array.of(0, 1), tail: Int32Array.of(1, 2), perm: Int32Array.of(0, 5) };
@@ -51,4 +54,20 @@ it("feature files: small ones are read, big ones mapped; both give the same rows
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+it("scoreAsync on several threads == score, shared and per-row candidates", async () => {
+  const spec = tinySpec(getInteraction("rotate"), "shallow", 1);
+  const keep = Int32Array.of(0, 3, 5, 9, 2, 7, 1);
+  const rel = Int32Array.from(keep, (_, i) => i % spec.relation.numRows);
+  const shared = Int32Array.of(9, 8, 0, 1, 4);
+  const want = new Float32Array(keep.length * 5), got = new Float32Array(keep.length * 5);
+  nativeScore(spec, keep, rel, false, shared, 0, want);
+  await nativeScoreAsync(spec, keep, rel, false, shared, 0, got, 3);
+  assert.deepEqual(got, want);
+  const rows = Int32Array.from({ length: keep.length * 4 }, (_, i) => (i * 7) % 10);
+  const want2 = new Float32Array(keep.length * 4), got2 = new Float32Array(keep.length * 4);
+  nativeScore(spec, keep, rel, true, rows, 4, want2);
+  await nativeScoreAsync(spec, keep, rel, true, rows, 4, got2, 2);
+  assert.deepEqual(got2, want2);
 });

@@ -1,0 +1,22 @@
+import type { Command } from "commander";
+import { info } from "../../core/log.js";
+import type { SplitName } from "../../io/manifest.js";
+import { scoreStage } from "../../models/score.js";
+import { positiveInt, splitName } from "./eval.js";
+
+/** `kgc score --model-dir models/<ds>/<model> --data data/<ds> --split valid|test`: parses flags, delegates. */
+export function registerScoreCommand(program: Command): void {
+  program
+    .command("score")
+    .description("score every candidate of a split's queries -> <model-dir>/scores-<split>.npy (float32, queries x candidates)")
+    .requiredOption("--model-dir <dir>", "trained model directory (models/<dataset>/<model>)")
+    .requiredOption("--data <dir>", "prepared dataset folder (data/<name>)")
+    .option("--split <name>", "valid | test", splitName, "test")
+    .option("--out <file>", "output npy (default <model-dir>/scores-<split>.npy)")
+    .option("--threads <n>", "C++ threads (default: the model's training threads)", positiveInt)
+    .option("--chunk <n>", "queries per chunk", positiveInt)
+    .action(async (o: { modelDir: string; data: string; split: SplitName; out?: string; threads?: number; chunk?: number }) => {
+      const r = await scoreStage({ modelDir: o.modelDir, dataDir: o.data, split: o.split, out: o.out, threads: o.threads, chunk: o.chunk, command: process.argv.slice(1) });
+      info(`scored ${r.queries} queries x ${r.width} candidates in ${r.seconds.toFixed(1)} s (${(r.scoresPerSecond / 1e6).toFixed(2)}M scores/s) -> ${r.outPath}`);
+    });
+}

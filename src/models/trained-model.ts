@@ -1,0 +1,109 @@
+/**
+ * Loading a trained model directory (what the train stage wrote: config.json, entity.npy,
+ * relation.npy and, for the concat encoder, <side>-W.npy / <side>-b.npy) as a NativeSpec the
+ * scorer can use, checked against the dataset it is about to be evaluated on. The concat encoder
+ * is applied by the kernel itself (W [feature ; row] + b), so eval and train share one encoder.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { EncoderBuffers, NativeSpec } from "../backends/native/binding.js";
+import { KgcError } from "../core/errors.js";
+import type { Dataset } from "../data/dataset.js";
+import { readNpyFloat32, readNpyHeader } from "../io/npy.js";
+import { parseTrainConfig, type TrainConfig } from "./config.js";
+import { loadFeatures } from "./features.js";
+import { datasetFingerprint } from "./fingerprint.js";
+import { getInteraction } from "./registry.js";
+import { createSpec } from "./tables.js";
+import { nativeTrainConfig } from "./train.js";
+
+export interface TrainedModel {
+  spec: NativeSpec;
+  config: TrainConfig;
+  /** the dataset name recorded at training time */
+  dataset: string;
+}
+
+/** Keys train adds to config.json beside the TrainConfig fields. */
+const PROVENANCE_KEYS = ["dataset", "data", "fingerprint", "numEntities", "numRelations"] as const;
+
+export function readModelConfig(modelDir: string): { config: TrainConfig; provenance: Record<string, unknown> } {
+  const path = join(modelDir, "config.json");
+  if (!existsSync(path)) throw new KgcError(modelDir, "not a trained model directory (no config.json); train one with `kgc train`");
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  } catch (err) {
+    throw new KgcError(path, `corrupt config (${(err as Error).message})`);
+  }
+  const provenance: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = { ...raw };
+  for (const k of PROVENANCE_KEYS) {
+    provenance[k] = raw[k];
+    delete rest[k];
+  }
+  return { config: parseTrainConfig(rest, path), provenance };
+}
+
+/** Reads one float32 table, checking shape [rows, width] and that every value is finite. */
+function readTable(path: string, rows: number, width: number, what: string): Float32Array {
+  if (!existsSync(path)) throw new KgcError(path, `missing ${what} file`);
+  let t: { shape: number[]; data: Float32Array };
+  try {
+    t = readNpyFloat32(path);
+  } catch (err) {
+    if (err instanceof KgcError) throw new KgcError(path, `corrupt ${what} file (${err.problem})`);
+    throw new KgcError(path, `corrupt ${what} file (${(err as Error).message})`);
+  }
+  const shape = t.shape.length === 1 ? [t.shape[0]!, 1] : t.shape;
+  if (shape.length !== 2 || shape[0] !== rows || shape[1] !== width) {
+    throw new KgcError(path, `${what} has shape (${t.shape.join(", ")}), expected (${rows}, ${width})`);
+  }
+  return t.data;
+}
+
+function adopt(e: EncoderBuffers, dir: string, side: "entity" | "relation", out: number): void {
+  e.rows.set(readTable(join(dir, `${side}.npy`), e.numRows, e.raw, `${side} embedding`));
+  if (!e.concat) return;
+  e.W!.set(readTable(join(dir, `${side}-W.npy`), out, e.featDim! + e.raw, `${side} encoder weight`));
+  e.b!.set(readTable(join(dir, `${side}-b.npy`), out, 1, `${side} encoder bias`));
+}
+
+/** Loads a model directory for scoring `ds`; a model of another dataset is refused. */
+export function loadTrainedModel(modelDir: string, ds: Dataset): TrainedModel {
+  const { config: c, provenance } = readModelConfig(modelDir);
+  const trainedOn = typeof provenance["dataset"] === "string" ? (provenance["dataset"] as string) : "?";
+  const fp = provenance["fingerprint"];
+  if (typeof fp === "string" && fp !== datasetFingerprint(ds)) {
+    throw new KgcError(modelDir, `trained on dataset '${trainedOn}' whose entities/relations (dictionary) differ from ${ds.dir} ('${ds.name}')`);
+  }
+  if (fp === undefined && trainedOn !== "?" && trainedOn !== ds.name) {
+    throw new KgcError(modelDir, `trained on dataset '${trainedOn}', not '${ds.name}' (${ds.dir})`);
+  }
+  const entityPath = join(modelDir, "entity.npy");
+  if (existsSync(entityPath)) {
+    let rows = -1;
+    try {
+      rows = readNpyHeader(entityPath).rows;
+    } catch {
+      /* reported by readTable below */
+    }
+    if (rows >= 0 && rows !== ds.numEntities) {
+      throw new KgcError(entityPath, `has ${rows} entity rows but ${ds.dir} has ${ds.numEntities} entities: the model was trained on another dataset`);
+    }
+  }
+  const m = getInteraction(c.model);
+  const concat = c.encoder === "concat";
+  if (concat && (!ds.manifest.entityFeatures || !ds.manifest.relationFeatures)) {
+    throw new KgcError(modelDir, `the model uses the concat encoder but ${ds.dir} has no features`);
+  }
+  const spec = createSpec({
+    interaction: m, dim: c.dim, block: c.block, gamma: c.gamma, encoder: c.encoder,
+    numEntities: ds.numEntities, numRelations: ds.numRelations,
+    entityFeatures: concat ? loadFeatures(ds.manifest.entityFeatures!.path, ds.numEntities) : null,
+    relationFeatures: concat ? loadFeatures(ds.manifest.relationFeatures!.path, ds.numRelations) : null, seed: 0,
+  }, nativeTrainConfig(c));
+  adopt(spec.entity, modelDir, "entity", c.dim);
+  adopt(spec.relation, modelDir, "relation", m.relationWidth(c.dim, c.block));
+  return { spec, config: c, dataset: trainedOn };
+}
