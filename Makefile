@@ -40,7 +40,15 @@ TRAIN_STEPS ?= 2000
 models/$(DS)/$(MODEL)/entity.npy: data/$(DS)/manifest.json
 	$(KGC) train --data data/$(DS) --model $(MODEL) --steps $(TRAIN_STEPS) --seed $(SEED)
 
-demo: data/$(DS)/stats.json models/$(DS)/$(MODEL)/entity.npy
+# --- evaluation and scoring ---------------------------------------------------------------------
+EVAL_PROTOCOL ?= candidates
+models/$(DS)/$(MODEL)/eval-valid.json: models/$(DS)/$(MODEL)/entity.npy
+	$(KGC) eval --model-dir models/$(DS)/$(MODEL) --data data/$(DS) --split valid --protocol $(EVAL_PROTOCOL)
+
+models/$(DS)/$(MODEL)/scores-test.npy: models/$(DS)/$(MODEL)/entity.npy
+	$(KGC) score --model-dir models/$(DS)/$(MODEL) --data data/$(DS) --split test
+
+demo: data/$(DS)/stats.json models/$(DS)/$(MODEL)/eval-valid.json models/$(DS)/$(MODEL)/scores-test.npy
 	$(KGC) data stats data/$(DS)
 	$(KGC) runs list --limit 10
 
