@@ -20,17 +20,3 @@ export function memoryTripleSource(triples: Triples): TripleSource {
     },
   };
 }
-
-/** Concatenates in-memory triples (used for train ∪ valid ∪ test filters). */
-export function concatTriples(parts: readonly Triples[]): Triples {
-  const length = parts.reduce((n, p) => n + p.length, 0);
-  const out = { head: new Int32Array(length), relation: new Int32Array(length), tail: new Int32Array(length), length };
-  let offset = 0;
-  for (const p of parts) {
-    out.head.set(p.head.subarray(0, p.length), offset);
-    out.relation.set(p.relation.subarray(0, p.length), offset);
-    out.tail.set(p.tail.subarray(0, p.length), offset);
-    offset += p.length;
-  }
-  return out;
-}

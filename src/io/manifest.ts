@@ -1,5 +1,3 @@
-import { join } from "node:path";
-
 /**
  * Artefact names, defined once. A prepared dataset folder (data/<name>/) holds:
  *   manifest.json                 counts, splits, feature paths, provenance (DatasetManifest)
@@ -52,8 +50,4 @@ export interface DatasetManifest {
   source: string;
   seed: number | null;
   createdAt: string;
-}
-
-export function datasetPath(dir: string, file: string): string {
-  return join(dir, file);
 }

@@ -34,10 +34,6 @@ export interface NpyHeader {
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
-export function itemSizeOf(dtype: NpyDtype): number {
-  return ITEM_SIZE[dtype];
-}
-
 /**
  * Parses and validates an npy header from the file's first bytes (`bytes` holds at least the
  * whole header when it is complete) against the total size of the array file. `where` names the
