@@ -10,7 +10,7 @@ SEED ?= 42
 SYNTH_FLAGS ?=
 TS_SOURCES := $(shell find src tests bench -name '*.ts' 2>/dev/null)
 
-.PHONY: all demo install build test bench bench-io bench-import bench-train clean
+.PHONY: all demo install build test bench bench-io bench-import bench-train bench-score bench-accuracy clean
 
 all: demo
 
@@ -57,13 +57,22 @@ test: dist/.built
 	node --test --test-concurrency=2 $$(find dist/tests -name '*.test.js' | sort)
 
 BENCH_FLAGS ?=
-bench: bench-io bench-import bench-train
+bench: bench-io bench-import bench-train bench-score
 
 bench-io: dist/.built
 	node dist/bench/io.bench.js $(BENCH_FLAGS)
 
 bench-import: dist/.built
 	node dist/bench/import.bench.js $(BENCH_FLAGS)
+
+bench-score: dist/.built
+	node dist/bench/score.bench.js $(BENCH_FLAGS)
+
+# accuracy vs published figures: 30 minutes per model and dataset by default (hours in all);
+# e.g. make bench-accuracy ACCURACY_FLAGS="--models rotate --minutes 30"
+ACCURACY_FLAGS ?=
+bench-accuracy: dist/.built
+	node dist/bench/accuracy.bench.js $(ACCURACY_FLAGS)
 
 # PyTorch baseline: apt-get install -y python3-torch libjemalloc2 (skipped with a note when absent)
 bench-train: dist/.built
