@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { Command } from "commander";
 import { registerTrainCommand } from "../../src/cli/commands/train.js";
+import { evalStage } from "../../src/models/evaluator.js";
 import { openRegistry } from "../../src/runs/index.js";
 
 const KGC = fileURLToPath(new URL("../../src/cli/kgc.js", import.meta.url));
@@ -70,6 +71,9 @@ describe("kgc train", () => {
     const out = join(root, "models", "synth", "note");
     for (const f of ["entity-W.npy", "entity-b.npy", "relation-W.npy", "relation-b.npy"]) assert.ok(existsSync(join(out, f)), f);
     assert.match(readFileSync(join(out, "metrics.jsonl"), "utf8"), /valid_mrr_candidates_sampled/);
+    // the trained concat model loads back (W, b, frozen features) for evaluation
+    const report = await evalStage({ modelDir: out, dataDir: join(root, "data", "synth"), split: "valid", protocol: "both", threads: 2, command: [] });
+    assert.ok(report.candidates!.candidates.mrr > 0 && report.filtered!.overall.mrr > 0);
   });
 
   it("unknown model", async () => {
