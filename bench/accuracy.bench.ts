@@ -13,6 +13,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { openDataset } from "../src/data/dataset.js";
 import { candidateMrr, ogbMrr, topK } from "../src/ensemble/evaluate.js";
 import type { EvalReport } from "../src/models/evaluator.js";
@@ -29,7 +30,8 @@ const THREADS = option("--threads") ?? "2";
 const OUT = option("--out") ?? "models";
 const MODELS = (option("--models") ?? "rotate,transe-l1,transe-l2,distmult,complex,quate,ote,note").split(",");
 const DATASETS = (option("--datasets") ?? "fb15k-237,wn18rr").split(",");
-const SHARED = process.env["KGC_SHARED_DATASETS"] ?? "/work/shared/datasets";
+// the shared datasets sit beside the project checkout (../shared/datasets)
+const SHARED = process.env["KGC_SHARED_DATASETS"] ?? fileURLToPath(new URL("../../../shared/datasets", import.meta.url));
 const KGC = ["dist/src/cli/kgc.js"];
 
 /** Published filtered test MRR (source in the label). */
