@@ -19,8 +19,14 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
+# the C++ addon: npm ci builds it; rebuilt here when a C++ source or binding.gyp changes
+NATIVE_SOURCES := binding.gyp $(shell find src/native -name '*.cc' -o -name '*.h' 2>/dev/null)
+build/Release/kgc_native.node: $(NATIVE_SOURCES) | node_modules/.installed
+	npm run install
+	@touch $@
+
 build: dist/.built
-dist/.built: node_modules/.installed tsconfig.json $(TS_SOURCES)
+dist/.built: node_modules/.installed build/Release/kgc_native.node tsconfig.json $(TS_SOURCES)
 	npx tsc -p tsconfig.json
 	@touch $@
 
