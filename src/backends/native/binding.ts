@@ -247,18 +247,24 @@ export function nativeGradients(spec: NativeSpec, batch: ExplicitBatch, out: Bat
   return load().gradients(spec, batch, out);
 }
 
-/**
- * Scores B queries (kept entity `keep`, relation, side) against candidates: shared (k = 0,
- * candidates [N], out [B, N]) or per row (candidates [B, k], out [B, k]).
- */
-export function nativeScore(spec: NativeSpec, keep: Int32Array, relation: Int32Array, tailSide: boolean, candidates: Int32Array, k: number, out: Float32Array): void {
+/** The checks shared by the synchronous and threaded scorers (shapes and id ranges). */
+function checkScoreArgs(spec: NativeSpec, keep: Int32Array, relation: Int32Array, candidates: Int32Array, k: number, out: Float32Array): void {
   validateSpec(spec, false);
+  need(Number.isInteger(k) && k >= 0, "k", "must be a non-negative integer");
   const B = keep.length;
   checkIds(keep, B, spec.entity.numRows, "keep");
   checkIds(relation, B, spec.relation.numRows, "relation");
   checkIds(candidates, candidates.length, spec.entity.numRows, "candidates");
   if (k > 0) need(candidates.length === B * k, "candidates", `must hold B*k = ${B * k} ids`);
   checkLen(out, k > 0 ? B * k : B * candidates.length, "out");
+}
+
+/**
+ * Scores B queries (kept entity `keep`, relation, side) against candidates: shared (k = 0,
+ * candidates [N], out [B, N]) or per row (candidates [B, k], out [B, k]).
+ */
+export function nativeScore(spec: NativeSpec, keep: Int32Array, relation: Int32Array, tailSide: boolean, candidates: Int32Array, k: number, out: Float32Array): void {
+  checkScoreArgs(spec, keep, relation, candidates, k, out);
   load().score(spec, keep, relation, tailSide, candidates, k, out);
 }
 
@@ -269,16 +275,9 @@ export function nativeScore(spec: NativeSpec, keep: Int32Array, relation: Int32A
 export async function nativeScoreAsync(
   spec: NativeSpec, keep: Int32Array, relation: Int32Array, tailSide: boolean, candidates: Int32Array, k: number, out: Float32Array, threads: number,
 ): Promise<void> {
-  validateSpec(spec, false);
   need(Number.isInteger(threads) && threads >= 1 && threads <= 256, "threads", "must be an integer in [1, 256]");
-  need(Number.isInteger(k) && k >= 0, "k", "must be a non-negative integer");
-  const B = keep.length;
-  checkIds(keep, B, spec.entity.numRows, "keep");
-  checkIds(relation, B, spec.relation.numRows, "relation");
-  checkIds(candidates, candidates.length, spec.entity.numRows, "candidates");
-  if (k > 0) need(candidates.length === B * k, "candidates", `must hold B*k = ${B * k} ids`);
-  checkLen(out, k > 0 ? B * k : B * candidates.length, "out");
-  if (B === 0) return;
+  checkScoreArgs(spec, keep, relation, candidates, k, out);
+  if (keep.length === 0) return;
   await load().scoreAsync(spec, keep, relation, tailSide, candidates, k, out, threads);
 }
 
