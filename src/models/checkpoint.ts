@@ -1,5 +1,5 @@
 /**
- * Checkpoints: every table the engine mutates (rows, Adagrad state, encoder weights and Adam
+ * Checkpoints: every table the engine mutates (rows, Adagrad state or row Adam moments, encoder weights and Adam
  * moments), the positive permutation and the counters (steps, per-thread RNG state and cursor),
  * so `--resume` continues exactly where the run stopped. Written as one folder, atomically.
  */
@@ -18,6 +18,8 @@ export interface CheckpointMeta {
   dim: number;
   block: number;
   encoder: "shallow" | "concat";
+  /** optimizer of the rows (absent in checkpoints written before row Adam: adagrad) */
+  optimizer?: "adagrad" | "adam";
   numEntities: number;
   numRelations: number;
   step: number;
@@ -28,8 +30,8 @@ export interface CheckpointMeta {
   rng: string[];
 }
 
-type TableKey = "rows" | "state" | "W" | "b" | "mW" | "vW" | "mb" | "vb";
-const TABLES: readonly TableKey[] = ["rows", "state", "W", "b", "mW", "vW", "mb", "vb"];
+type TableKey = "rows" | "state" | "rowM" | "rowV" | "W" | "b" | "mW" | "vW" | "mb" | "vb";
+const TABLES: readonly TableKey[] = ["rows", "state", "rowM", "rowV", "W", "b", "mW", "vW", "mb", "vb"];
 
 function saveEncoder(dir: string, prefix: string, e: EncoderBuffers): void {
   for (const key of TABLES) {
@@ -42,7 +44,7 @@ function saveEncoder(dir: string, prefix: string, e: EncoderBuffers): void {
 export async function saveCheckpoint(outDir: string, spec: NativeSpec, counters: NativeCounters, threads: number): Promise<void> {
   const meta: CheckpointMeta = {
     format: "kgc-checkpoint/1", model: spec.model, dim: spec.dim, block: spec.block,
-    encoder: spec.entity.concat ? "concat" : "shallow", numEntities: spec.entity.numRows, numRelations: spec.relation.numRows,
+    encoder: spec.entity.concat ? "concat" : "shallow", optimizer: rowOptimizer(spec), numEntities: spec.entity.numRows, numRelations: spec.relation.numRows,
     step: counters.global[0]!, threads, global: Array.from(counters.global), threadState: Array.from(counters.threads),
     rng: Array.from(counters.rng, (v) => v.toString()),
   };
@@ -52,6 +54,10 @@ export async function saveCheckpoint(outDir: string, spec: NativeSpec, counters:
     writeNpy(join(tmp, "perm.npy"), "<i4", [spec.data!.perm.length], spec.data!.perm);
     writeFileAtomic(join(tmp, "meta.json"), JSON.stringify(meta, null, 1));
   });
+}
+
+function rowOptimizer(spec: NativeSpec): "adagrad" | "adam" {
+  return spec.config.rowOptimizer === 1 ? "adam" : "adagrad";
 }
 
 export function readCheckpointMeta(outDir: string): CheckpointMeta {
@@ -64,9 +70,10 @@ export function readCheckpointMeta(outDir: string): CheckpointMeta {
 
 /** Checks a checkpoint against the spec built from the config; throws naming the mismatch. */
 export function checkCheckpointFits(meta: CheckpointMeta, spec: NativeSpec, where: string): void {
-  const want = { model: spec.model, dim: spec.dim, block: spec.block, encoder: spec.entity.concat ? "concat" : "shallow", numEntities: spec.entity.numRows, numRelations: spec.relation.numRows };
+  const want = { model: spec.model, dim: spec.dim, block: spec.block, encoder: spec.entity.concat ? "concat" : "shallow", optimizer: rowOptimizer(spec), numEntities: spec.entity.numRows, numRelations: spec.relation.numRows };
+  const have: CheckpointMeta = { ...meta, optimizer: meta.optimizer ?? "adagrad" };
   for (const [key, value] of Object.entries(want)) {
-    const got = meta[key as keyof CheckpointMeta];
+    const got = have[key as keyof CheckpointMeta];
     if (got !== value) throw new KgcError(where, `--resume: the checkpoint has ${key} ${String(got)} but the config asks for ${String(value)}`);
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Model tables: allocation and initialisation of the learned rows, optimizer state and encoder
+ * Model tables: allocation and initialisation of the learned rows, optimizer state (Adagrad row
+ * state; row Adam moments when the rows use Adam) and encoder
  * weights, as one NativeSpec the engine trains in place (DGL-KE init: rows ~ U(-eps, eps),
  * eps = (gamma + 2) / hidden; concat encoder W Xavier-uniform, b ~ U(+-1/sqrt(fan_in))).
  */
@@ -68,6 +69,12 @@ export function createSpec(o: TableOptions, config: NativeTrainConfig): NativeSp
   const concat = o.encoder === "concat";
   const entity = encoder("entity", rng, o.numEntities, o.dim, o.dim, concat, o.entityFeatures, eps);
   const relation = encoder("relation", rng, o.numRelations, relWidth, relWidth, concat, o.relationFeatures, eps);
+  if (config.rowOptimizer === 1) {
+    for (const e of [entity, relation]) {
+      e.rowM = new Float32Array(e.rows.length);
+      e.rowV = new Float32Array(e.rows.length);
+    }
+  }
   if (o.interaction.initRelationRow) {
     for (let r = 0; r < o.numRelations; r++) o.interaction.initRelationRow(relation.rows.subarray(r * relWidth, (r + 1) * relWidth), shape);
   }

@@ -102,7 +102,7 @@ export function loadTrainedModel(modelDir: string, ds: Dataset): TrainedModel {
     numEntities: ds.numEntities, numRelations: ds.numRelations,
     entityFeatures: concat ? loadFeatures(ds.manifest.entityFeatures!.path, ds.numEntities) : null,
     relationFeatures: concat ? loadFeatures(ds.manifest.relationFeatures!.path, ds.numRelations) : null, seed: 0,
-  }, nativeTrainConfig(c));
+  }, nativeTrainConfig({ ...c, optimizer: "adagrad" })); // scoring: no row Adam moments to allocate
   adopt(spec.entity, modelDir, "entity", c.dim);
   adopt(spec.relation, modelDir, "relation", m.relationWidth(c.dim, c.block));
   return { spec, config: c, dataset: trainedOn };

@@ -33,7 +33,7 @@ double num(const Napi::Object& o, const char* key) {
   return v.As<Napi::Number>().DoubleValue();
 }
 
-EncoderTables parseEncoder(Napi::Env env, const Napi::Object& o, int out) {
+EncoderTables parseEncoder(Napi::Env env, const Napi::Object& o, int out, bool rowAdam) {
   EncoderTables e;
   e.numRows = int64_t(num(o, "numRows"));
   e.raw = int(num(o, "raw"));
@@ -41,6 +41,10 @@ EncoderTables parseEncoder(Napi::Env env, const Napi::Object& o, int out) {
   e.concat = o.Get("concat").ToBoolean().Value();
   e.rows = typed<float>(env, o, "rows", napi_float32_array, size_t(e.numRows) * e.raw);
   e.rowState = typed<float>(env, o, "state", napi_float32_array, size_t(e.numRows));
+  if (rowAdam) {
+    e.rowM = typed<float>(env, o, "rowM", napi_float32_array, size_t(e.numRows) * e.raw);
+    e.rowV = typed<float>(env, o, "rowV", napi_float32_array, size_t(e.numRows) * e.raw);
+  }
   if (!e.concat) {
     if (e.raw != out) fail(env, "shallow encoder needs raw == out");
     return e;
@@ -76,11 +80,12 @@ Context parseContext(Napi::Env env, const Napi::Object& spec, bool withData) {
   if (s.dim <= 0 || s.block <= 0 || s.dim % s.block != 0 || s.block > 512) fail(env, "bad dim/block");
   s.relWidth = c.model->relWidth(s.dim, s.block);
   s.prepWidth = c.model->prepWidth(s.dim, s.block);
-  c.ent = parseEncoder(env, spec.Get("entity").As<Napi::Object>(), s.dim);
-  c.rel = parseEncoder(env, spec.Get("relation").As<Napi::Object>(), s.relWidth);
-  c.numEntities = c.ent.numRows;
   const Napi::Object cfg = spec.Get("config").As<Napi::Object>();
   TrainConfig& t = c.cfg;
+  t.rowAdam = num(cfg, "rowOptimizer") == 1;
+  c.ent = parseEncoder(env, spec.Get("entity").As<Napi::Object>(), s.dim, t.rowAdam);
+  c.rel = parseEncoder(env, spec.Get("relation").As<Napi::Object>(), s.relWidth, t.rowAdam);
+  c.numEntities = c.ent.numRows;
   t.B = int(num(cfg, "batch"));
   t.N = int(num(cfg, "negatives"));
   t.loss.kind = num(cfg, "lossKind") == 1 ? LossKind::Margin : LossKind::LogSigmoid;

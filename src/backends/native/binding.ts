@@ -8,13 +8,18 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { KgcError } from "../../core/errors.js";
 
-/** One encoder's tables. shape: rows [numRows, raw], state [numRows]; concat: W [out, featDim + raw], b [out]. */
+/**
+ * One encoder's tables. shape: rows [numRows, raw], state [numRows] (Adagrad); rowM, rowV
+ * [numRows, raw] (row Adam moments, when the config's rowOptimizer is 1); concat: W [out, featDim + raw], b [out].
+ */
 export interface EncoderBuffers {
   numRows: number;
   raw: number;
   concat: boolean;
   rows: Float32Array;
   state: Float32Array;
+  rowM?: Float32Array;
+  rowV?: Float32Array;
   featDim?: number;
   /** shape: [numRows, featDim]; float16 bits (Uint16Array) or float32 */
   feat?: Uint16Array | Float32Array;
@@ -34,6 +39,8 @@ export interface NativeTrainConfig {
   advTemp: number;
   margin: number;
   reg: number;
+  /** optimizer of the learned rows: 0 = row-wise Adagrad, 1 = lazy Adam (beta1, beta2, adamEps) */
+  rowOptimizer: 0 | 1;
   lr: number;
   lrDecay: number;
   lrInterval: number;
@@ -184,10 +191,11 @@ function checkLen(a: ArrayLike<number> | undefined, n: number, what: string): vo
   need(a!.length >= n, what, `has ${a!.length} elements, needs ${n}`);
 }
 
-function checkEncoder(e: EncoderBuffers, out: number, what: string): void {
+function checkEncoder(e: EncoderBuffers, out: number, rowAdam: boolean, what: string): void {
   need(Number.isInteger(e.numRows) && e.numRows > 0, `${what}.numRows`, "must be a positive integer");
   checkLen(e.rows, e.numRows * e.raw, `${what}.rows`);
   checkLen(e.state, e.numRows, `${what}.state`);
+  if (rowAdam) for (const k of ["rowM", "rowV"] as const) checkLen(e[k], e.numRows * e.raw, `${what}.${k}`);
   if (!e.concat) {
     need(e.raw === out, `${what}.raw`, `shallow encoder needs raw width ${out}, got ${e.raw}`);
     return;
@@ -217,9 +225,10 @@ export function validateSpec(spec: NativeSpec, withData: boolean): void {
   need(Number.isInteger(spec.dim) && spec.dim > 0, "dim", "must be a positive integer");
   need(Number.isInteger(spec.block) && spec.block > 0 && spec.dim % spec.block === 0 && spec.block <= 512, "block", `must divide dim ${spec.dim} (and be <= 512)`);
   const widths = load().modelWidths(spec.model, spec.dim, spec.block);
-  checkEncoder(spec.entity, spec.dim, "entity");
-  checkEncoder(spec.relation, widths.relation, "relation");
   const c = spec.config;
+  need(c.rowOptimizer === 0 || c.rowOptimizer === 1, "rowOptimizer", "must be 0 (Adagrad) or 1 (Adam)");
+  checkEncoder(spec.entity, spec.dim, c.rowOptimizer === 1, "entity");
+  checkEncoder(spec.relation, widths.relation, c.rowOptimizer === 1, "relation");
   need(Number.isInteger(c.batch) && c.batch > 0, "batch", "must be a positive integer");
   need(Number.isInteger(c.negatives) && c.negatives > 0, "negatives", "must be a positive integer");
   if (!withData) return;

@@ -26,13 +26,14 @@ export function registerTrainCommand(program: Command): void {
     .option("--batch <n>", "positives per step (B)", positiveInt)
     .option("--negatives <n>", "shared negatives per step (N)", positiveInt)
     .option("--encoder <kind>", "shallow | concat")
-    .option("--lr <x>", "Adagrad learning rate", positiveNumber)
+    .option("--optimizer <name>", "optimizer of the learned rows: adagrad (row-wise) | adam (lazy)")
+    .option("--lr <x>", "learning rate of the learned rows", positiveNumber)
     .option("--resume", "continue from <out>/<dataset>/<model>/checkpoint")
     .option("--set <key=value>", "override any config field (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .action(async (o: TrainFlags) => {
       const fromFile = readConfigFile(o);
       const flags: Record<string, unknown> = {};
-      for (const key of ["model", "steps", "minutes", "threads", "seed", "dim", "batch", "negatives", "encoder", "lr"] as const) {
+      for (const key of ["model", "steps", "minutes", "threads", "seed", "dim", "batch", "negatives", "encoder", "optimizer", "lr"] as const) {
         if (o[key] !== undefined) flags[key] = o[key];
       }
       const config = parseTrainConfig(applyOverrides({ ...fromFile, ...flags }, o.set), o.config ?? "flags");
@@ -54,6 +55,7 @@ interface TrainFlags {
   batch?: number;
   negatives?: number;
   encoder?: string;
+  optimizer?: string;
   lr?: number;
   resume?: boolean;
   set: string[];

@@ -12,6 +12,7 @@ struct EncoderTables {
   bool concat = false;
   float* rows = nullptr;      // shape: [numRows, raw]
   float* rowState = nullptr;  // shape: [numRows] Adagrad state
+  float *rowM = nullptr, *rowV = nullptr;  // shape: [numRows, raw] row Adam moments (rowAdam only)
   int64_t numRows = 0;
   int raw = 0;                // learned row width
   int out = 0;                // encoded width (what the model reads)

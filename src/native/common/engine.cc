@@ -10,6 +10,8 @@ namespace kgc {
 
 namespace {
 
+constexpr int kRowChunk = 128;  // query rows per score/loss/backward chunk
+
 // Sorted unique ids of `ids` into `u`; slot[i] = position of ids[i] in u.
 int uniqueIds(const int32_t* ids, int n, std::vector<int32_t>& u, int32_t* slot,
               std::vector<std::pair<int32_t, int32_t>>& buf) {
@@ -91,19 +93,29 @@ double forwardBackward(const Context& c, Work& w, const int32_t* h, const int32_
   gatherRows(w, w.slot.data() + B, B, d, w.T);
   gatherRows(w, w.slot.data() + 2 * B, N, d, w.C);
 
-  w.sPos.resize(B);
-  w.S.resize(size_t(B) * N);
-  pairScore(c.model->comparator, s, w.Q.data(), w.T.data(), B, w.sPos.data());
-  blockScore(c.model->comparator, s, w.Q.data(), B, w.C.data(), N, w.S.data(), w.cmp);
-  w.gPos.resize(B);
-  w.G.resize(size_t(B) * N);
-  double loss = lossForward(c.cfg.loss, w.sPos.data(), w.S.data(), wPos, B, N, w.gPos.data(), w.G.data());
-
   zeroed(w.dQ, size_t(B) * d);
   zeroed(w.dT, size_t(B) * d);
   zeroed(w.dC, size_t(N) * d);
+  w.sPos.resize(B);
+  w.gPos.resize(B);
+  pairScore(c.model->comparator, s, w.Q.data(), w.T.data(), B, w.sPos.data());
+  // score -> loss -> backward, one chunk of query rows at a time: the [rows, N] score, gradient
+  // and comparator scratch blocks stay in cache instead of streaming [B, N] blocks through memory
+  const float invW = inverseWeightSum(wPos, B);
+  const int rows = std::min(B, kRowChunk);
+  w.S.resize(size_t(rows) * N);
+  w.G.resize(size_t(rows) * N);
+  double loss = 0;
+  for (int i0 = 0; i0 < B; i0 += rows) {
+    const int rb = std::min(rows, B - i0);
+    const float* Qi = w.Q.data() + size_t(i0) * d;
+    blockScore(c.model->comparator, s, Qi, rb, w.C.data(), N, w.S.data(), w.cmp);
+    loss += lossRows(c.cfg.loss, w.sPos.data() + i0, w.S.data(), wPos ? wPos + i0 : nullptr, invW, rb, N,
+                     w.gPos.data() + i0, w.G.data());
+    blockBackward(c.model->comparator, s, Qi, rb, w.C.data(), N, w.G.data(), w.dQ.data() + size_t(i0) * d, w.dC.data(),
+                  w.cmp);
+  }
   pairBackward(c.model->comparator, s, w.Q.data(), w.T.data(), B, w.gPos.data(), w.dQ.data(), w.dT.data());
-  blockBackward(c.model->comparator, s, w.Q.data(), B, w.C.data(), N, w.G.data(), w.dQ.data(), w.dC.data(), w.cmp);
 
   zeroed(w.dXe, size_t(U) * d);
   zeroed(w.dP, size_t(Ur) * s.prepWidth);
@@ -166,14 +178,19 @@ void applyUpdates(const Context& c, Work& w, int64_t step) {
   const TrainConfig& cfg = c.cfg;
   const float decay = float(std::pow(double(cfg.lrDecay), double(step / std::max<int64_t>(cfg.lrInterval, 1))));
   const float lr = cfg.lr * decay;
-  for (size_t u = 0; u < w.uEnt.size(); u++) {
-    const int64_t id = w.uEnt[u];
-    adagradRow(c.ent.rows + id * c.ent.raw, c.ent.rowState + id, w.dRawE.data() + u * c.ent.raw, c.ent.raw, lr);
-  }
-  for (size_t u = 0; u < w.uRel.size(); u++) {
-    const int64_t id = w.uRel[u];
-    adagradRow(c.rel.rows + id * c.rel.raw, c.rel.rowState + id, w.dRawR.data() + u * c.rel.raw, c.rel.raw, lr);
-  }
+  const AdamConfig rowAdam{lr, cfg.adam.beta1, cfg.adam.beta2, cfg.adam.eps};
+  auto updateRows = [&](const EncoderTables& e, const std::vector<int32_t>& ids, const std::vector<float>& grad) {
+    for (size_t u = 0; u < ids.size(); u++) {
+      const int64_t off = int64_t(ids[u]) * e.raw;
+      const float* g = grad.data() + u * e.raw;
+      if (cfg.rowAdam)
+        adamUpdate(e.rows + off, e.rowM + off, e.rowV + off, g, size_t(e.raw), rowAdam, step + 1);
+      else
+        adagradRow(e.rows + off, e.rowState + ids[u], g, e.raw, lr);
+    }
+  };
+  updateRows(c.ent, w.uEnt, w.dRawE);
+  updateRows(c.rel, w.uRel, w.dRawR);
   AdamConfig adam = cfg.adam;
   adam.lr *= decay;
   if (c.ent.concat) {

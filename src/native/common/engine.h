@@ -1,6 +1,6 @@
 // Training engine: one step = sample B positives (thread's shard of a permutation) and N shared
 // uniform negatives, encode the unique rows, apply the relation operator, compare, loss, backward,
-// then sparse Adagrad on rows and Adam on dense encoder weights. T threads run steps Hogwild-style
+// then sparse row updates (row-wise Adagrad or lazy Adam) and Adam on dense encoder weights. T threads run steps Hogwild-style
 // over the shared tables.
 #pragma once
 #include <atomic>
@@ -19,7 +19,8 @@ struct TrainConfig {
   int B = 0, N = 0;
   LossConfig loss{LossKind::LogSigmoid, 1.0f, 1.0f};
   float reg = 0;             // L3 coefficient on raw rows touched by the batch
-  float lr = 0.1f;           // Adagrad
+  bool rowAdam = false;      // rows: lazy Adam (moments of the batch's rows only) instead of row-wise Adagrad
+  float lr = 0.1f;           // learning rate of the rows
   float lrDecay = 1.0f;      // lr * decay^floor(step / interval)
   int64_t lrInterval = 1;
   AdamConfig adam{1e-4f, 0.9f, 0.999f, 1e-8f};

@@ -79,12 +79,18 @@ inline float negativeRow(const float* S, int N, float advTemp, float scale, floa
 #endif
 }
 
-// shape: sPos [B], S [B, N], wPos [B] or null; writes gPos [B] and G [B, N] = dL/dscore.
-inline double lossForward(const LossConfig& cfg, const float* sPos, const float* S, const float* wPos, int B, int N,
-                          float* gPos, float* G) {
+// 1 / sum_i w_i over a whole batch (wPos [B] or null: all ones); the loss is normalised by it.
+inline float inverseWeightSum(const float* wPos, int B) {
   double wsum = 0;
   for (int i = 0; i < B; i++) wsum += wPos ? wPos[i] : 1.0;
-  const float invW = float(1.0 / wsum);
+  return float(1.0 / wsum);
+}
+
+// Rows of one batch (the engine visits a batch in row chunks that stay in cache): sPos [B],
+// S [B, N], wPos [B] or null, invW = inverseWeightSum of the WHOLE batch; writes gPos [B] and
+// G [B, N] = dL/dscore, returns these rows' part of the loss.
+inline double lossRows(const LossConfig& cfg, const float* sPos, const float* S, const float* wPos, float invW, int B,
+                       int N, float* gPos, float* G) {
   double total = 0;
   for (int i = 0; i < B; i++) {
     const float wi = (wPos ? wPos[i] : 1.0f) * invW;

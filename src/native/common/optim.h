@@ -1,5 +1,6 @@
 // Optimisers. Embedding rows: sparse row-wise Adagrad (DGL-KE): state_row += mean(g^2);
-// row -= lr g / (sqrt(state_row) + 1e-10). Dense layers: Adam with bias correction.
+// row -= lr g / (sqrt(state_row) + 1e-10); or lazy Adam (TF LazyAdam / torch SparseAdam: only
+// the batch's rows update their moments, bias correction by the global step). Dense layers: Adam.
 #pragma once
 #include <cmath>
 #include <cstddef>

@@ -1,13 +1,14 @@
 /**
  * The training loop on generated graphs: loss decreases and ranking beats random, single-thread
- * runs are bit-reproducible, resume == uninterrupted, divergence stops the run, Hogwild runs.
+ * runs are bit-reproducible, resume == uninterrupted, divergence stops the run, Hogwild runs;
+ * the rows' lazy Adam follows its update rule.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import type { NativeSpec } from "../../../src/backends/native/binding.js";
+import { nativeTrain, type NativeSpec, type NativeTrainConfig } from "../../../src/backends/native/binding.js";
 import { allocTriples, type Triples } from "../../../src/core/types.js";
 import { loadCheckpoint, newCounters, saveCheckpoint } from "../../../src/models/checkpoint.js";
 import { getInteraction } from "../../../src/models/registry.js";
@@ -17,6 +18,7 @@ import { sampledRanking } from "../../../src/models/validate.js";
 import { tinyConfig } from "../../contract/fixtures.js";
 
 const E = 60, R = 3;
+const ADAM: Partial<NativeTrainConfig> = { rowOptimizer: 1 };
 
 /** t = (h + 7 (r + 1)) mod E: a translation graph every model can fit. */
 function toyGraph(): Triples {
@@ -30,10 +32,10 @@ function toyGraph(): Triples {
   return t;
 }
 
-function toySpec(model: string, seed: number, lr = 0.1): NativeSpec {
+function toySpec(model: string, seed: number, lr = 0.1, over: Partial<NativeTrainConfig> = {}): NativeSpec {
   const m = getInteraction(model);
   const dim = 16, block = m.comparator === "block-l2" ? 4 : 1;
-  const spec = createSpec({ interaction: m, dim, block, gamma: 6, encoder: "shallow", numEntities: E, numRelations: R, entityFeatures: null, relationFeatures: null, seed }, tinyConfig({ batch: 32, negatives: 16, lr }));
+  const spec = createSpec({ interaction: m, dim, block, gamma: 6, encoder: "shallow", numEntities: E, numRelations: R, entityFeatures: null, relationFeatures: null, seed }, tinyConfig({ batch: 32, negatives: 16, lr, ...over }));
   const g = toyGraph();
   spec.data = { length: g.length, head: g.head, relation: g.relation, tail: g.tail, perm: Int32Array.from({ length: g.length }, (_, i) => i) };
   return spec;
@@ -46,9 +48,9 @@ async function train(spec: NativeSpec, counters = newCounters(1, 5), steps = 200
 }
 
 describe("training loop", () => {
-  for (const model of ["transe-l2", "rotate", "note"]) {
-    it(`${model}: loss decreases and ranks beat random by a wide margin`, async () => {
-      const spec = toySpec(model, 1);
+  for (const [model, over] of [["transe-l2", {}], ["rotate", {}], ["note", {}], ["rotate", ADAM]] as const) {
+    it(`${model}${over.rowOptimizer ? " (row Adam)" : ""}: loss decreases and ranks beat random by a wide margin`, async () => {
+      const spec = toySpec(model, 1, over.rowOptimizer ? 0.02 : 0.1, over);
       const logs = await train(spec, newCounters(1, 5), 300);
       assert.ok(logs.at(-1)!.loss < 0.7 * logs[0]!.loss, `loss ${logs[0]!.loss} -> ${logs.at(-1)!.loss}`);
       const g = toyGraph();
@@ -67,21 +69,22 @@ describe("training loop", () => {
     assert.deepEqual(a.relation.state, b.relation.state);
   });
 
-  it("resume from a checkpoint == an uninterrupted run (threads 1)", async () => {
+  for (const over of [{}, ADAM]) it(`resume from a checkpoint == an uninterrupted run (threads 1${over.rowOptimizer ? ", row Adam" : ""})`, async () => {
     const dir = mkdtempSync(join(tmpdir(), "kgc-resume-"));
     try {
-      const straight = toySpec("note", 4);
+      const straight = toySpec("note", 4, 0.1, over);
       await train(straight, newCounters(1, 2), 60);
-      const first = toySpec("note", 4);
+      const first = toySpec("note", 4, 0.1, over);
       const c1 = newCounters(1, 2);
       await train(first, c1, 30);
       await saveCheckpoint(dir, first, c1, 1);
-      const resumed = toySpec("note", 99); // different init: everything must come from the checkpoint
+      const resumed = toySpec("note", 99, 0.1, over); // different init: everything must come from the checkpoint
       const { counters } = loadCheckpoint(dir, resumed, 1);
       assert.equal(counters.global[0], 30);
       await train(resumed, counters, 30);
       assert.deepEqual(resumed.entity.rows, straight.entity.rows);
       assert.deepEqual(resumed.relation.rows, straight.relation.rows);
+      assert.deepEqual(resumed.entity.rowV, straight.entity.rowV);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -108,5 +111,37 @@ describe("training loop", () => {
     const logs = await train(spec, counters, 200, 2);
     assert.equal(counters.global[0], 200);
     assert.ok(logs.at(-1)!.loss < logs[0]!.loss);
+  });
+
+  it("row Adam is lazy Adam: only the batch's rows move, by lr m^ / (sqrt(v^) + eps) with the global step's bias correction", async () => {
+    const lr = 0.01;
+    const spec = toySpec("rotate", 8, lr, { ...ADAM, negatives: 4 });
+    const { beta1: b1, beta2: b2, adamEps: eps } = spec.config;
+    const counters = newCounters(1, 3);
+    const e = spec.entity;
+    for (let t = 1; t <= 2; t++) {
+      const rows0 = e.rows.slice(), m0 = e.rowM!.slice(), v0 = e.rowV!.slice();
+      await nativeTrain(spec, counters, 1, 1);
+      let touched = 0;
+      for (let r = 0; r < E; r++) {
+        const at = (x: number): number => r * e.raw + x;
+        const moved = Array.from({ length: e.raw }, (_, x) => e.rowM![at(x)] !== m0[at(x)]).some(Boolean);
+        for (let x = 0; x < e.raw; x++) {
+          const i = at(x);
+          if (!moved) {
+            assert.equal(e.rows[i], rows0[i], `row ${r} outside the batch moved`);
+            assert.equal(e.rowV![i], v0[i]);
+            continue;
+          }
+          const g = (e.rowM![i]! - b1 * m0[i]!) / (1 - b1); // the gradient this step, from the first moment
+          const v = b2 * v0[i]! + (1 - b2) * g * g;
+          assert.ok(Math.abs(e.rowV![i]! - v) <= 1e-4 * v + 1e-30, `step ${t} row ${r}: v ${e.rowV![i]} != ${v}`);
+          const step = (lr * (e.rowM![i]! / (1 - b1 ** t))) / (Math.sqrt(v / (1 - b2 ** t)) + eps);
+          assert.ok(Math.abs(rows0[i]! - step - e.rows[i]!) <= 1e-6 + 1e-3 * Math.abs(step), `step ${t} row ${r}[${x}]: ${e.rows[i]} != ${rows0[i]! - step}`);
+        }
+        if (moved) touched++;
+      }
+      assert.ok(touched > 0 && touched < E, `step ${t} touched ${touched} of ${E} rows`);
+    }
   });
 });
