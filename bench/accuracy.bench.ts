@@ -29,7 +29,7 @@ const SYNTH_MINUTES = Number(option("--synth-minutes") ?? 5);
 const THREADS = option("--threads") ?? "2";
 const OUT = option("--out") ?? "models";
 const MODELS = (option("--models") ?? "rotate,transe-l1,transe-l2,distmult,complex,quate,ote,note").split(",");
-const DATASETS = (option("--datasets") ?? "fb15k-237,wn18rr").split(",");
+const DATASETS = (option("--datasets") ?? "fb15k-237,wn18rr").split(",").filter(Boolean); // --datasets "": synthetic only
 // the shared datasets sit beside the project checkout (../shared/datasets)
 const SHARED = process.env["KGC_SHARED_DATASETS"] ?? fileURLToPath(new URL("../../../shared/datasets", import.meta.url));
 const KGC = ["dist/src/cli/kgc.js"];

@@ -1,7 +1,7 @@
 /**
  * `kgc train` end to end on a tiny TSV dataset, and every bad input of issue 4 as one clear error
  * before any training: unknown model, dim not divisible by the model's block, B or N <= 0, concat
- * without features, --resume with a checkpoint of another model or dimension.
+ * without features, --resume with a checkpoint of another model, dimension or optimizer, an unknown optimizer.
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -106,5 +106,10 @@ describe("kgc train", () => {
     cpSync(join(models, "distmult", "checkpoint"), join(models, "complex", "checkpoint"), { recursive: true });
     await assert.rejects(kgcTrain("--model", "complex", "--dim", "8", "--steps", "10", "--resume"), /checkpoint has model distmult but the config asks for complex/);
     await assert.rejects(kgcTrain("--model", "quate", "--dim", "8", "--steps", "10", "--resume"), /no checkpoint here/);
+    await assert.rejects(kgcTrain("--model", "distmult", "--dim", "8", "--optimizer", "adam", "--steps", "10", "--resume"), /checkpoint has optimizer adagrad but the config asks for adam/);
+  });
+
+  it("unknown optimizer", async () => {
+    await assert.rejects(kgcTrain("--model", "rotate", "--optimizer", "sgd", "--steps", "1"), /optimizer: Invalid option: expected one of "adagrad"\|"adam"/);
   });
 });

@@ -160,7 +160,9 @@ void pairBackward(Comparator c, const ModelShape& sh, const float* Q, const floa
 
 namespace {
 
-// Per block b: dist_b = sqrt(max(|q_b|^2 + |c_b|^2 - 2 Q_b C_b^T, 0)), three GEMMs in all.
+// Per block b: dist_b = sqrt(max(|q_b|^2 + |c_b|^2 - 2 Q_b C_b^T, 0)), three GEMMs in all. The
+// forward keeps 1 / dist_b (what the backward multiplies by); the backward overwrites it in place
+// with its [B, N] GEMM operand.
 void l2BlockScore(const ModelShape& sh, int k, const float* Q, int B, const float* C, int N, float* S,
                   CompareScratch& w) {
   const int d = sh.dim, K = d / k;
@@ -181,9 +183,9 @@ void l2BlockScore(const ModelShape& sh, int k, const float* Q, int B, const floa
       float* Si = S + size_t(i) * N;
       for (int j = 0; j < N; j++) {
         const float s2 = Di[j] + qn + w.cn[size_t(j) * K + b];
-        const float dist = s2 > kDistTiny ? std::sqrt(s2) : 0.0f;
-        Di[j] = dist;
-        Si[j] -= dist;
+        const float inv = s2 > kDistTiny ? 1.0f / std::sqrt(s2) : 0.0f;
+        Di[j] = inv;
+        Si[j] -= s2 * inv;
       }
     }
   }
@@ -192,20 +194,18 @@ void l2BlockScore(const ModelShape& sh, int k, const float* Q, int B, const floa
 void l2BlockBackward(const ModelShape& sh, int k, const float* Q, int B, const float* C, int N, const float* G,
                      float* dQ, float* dC, CompareScratch& w) {
   const int d = sh.dim, K = d / k;
-  w.gp.resize(size_t(B) * N);
   w.rs.resize(B);
   w.cs.resize(N);
   for (int b = 0; b < K; b++) {
-    const float* D = w.dist.data() + size_t(b) * B * N;
+    float* P = w.dist.data() + size_t(b) * B * N;  // 1 / dist in, GEMM operand out
     std::fill(w.cs.begin(), w.cs.end(), 0.0f);
     for (int i = 0; i < B; i++) {
       float r = 0;
-      const float* Di = D + size_t(i) * N;
       const float* Gi = G + size_t(i) * N;
-      float* Pi = w.gp.data() + size_t(i) * N;
+      float* Pi = P + size_t(i) * N;
       for (int j = 0; j < N; j++) {
         // dL/d(dist) = -G; d(dist)/dq = (q - c) / dist
-        const float v = Di[j] > 0.0f ? -Gi[j] / Di[j] : 0.0f;
+        const float v = -Gi[j] * Pi[j];
         Pi[j] = v;
         r += v;
         w.cs[j] += v;
@@ -222,8 +222,8 @@ void l2BlockBackward(const ModelShape& sh, int k, const float* Q, int B, const f
       const float* c = C + size_t(j) * d + b * k;
       for (int x = 0; x < k; x++) dc[x] += w.cs[j] * c[x];
     }
-    gemm(false, false, B, k, N, -1.0f, w.gp.data(), N, C + b * k, d, 1.0f, dQ + b * k, d);
-    gemm(true, false, N, k, B, -1.0f, w.gp.data(), N, Q + b * k, d, 1.0f, dC + b * k, d);
+    gemm(false, false, B, k, N, -1.0f, P, N, C + b * k, d, 1.0f, dQ + b * k, d);
+    gemm(true, false, N, k, B, -1.0f, P, N, Q + b * k, d, 1.0f, dC + b * k, d);
   }
 }
 

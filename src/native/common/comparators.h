@@ -9,8 +9,7 @@
 namespace kgc {
 
 struct CompareScratch {
-  std::vector<float> dist;  // shape: [K, B, N] per-block distances kept for the backward pass
-  std::vector<float> gp;    // shape: [B, N]
+  std::vector<float> dist;  // shape: [K, B, N] per-block 1 / distance (0 at distance 0) for the backward pass
   std::vector<float> qn, cn, rs, cs;
 };
 
