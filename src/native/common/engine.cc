@@ -179,12 +179,13 @@ void applyUpdates(const Context& c, Work& w, int64_t step) {
   const float decay = float(std::pow(double(cfg.lrDecay), double(step / std::max<int64_t>(cfg.lrInterval, 1))));
   const float lr = cfg.lr * decay;
   const AdamConfig rowAdam{lr, cfg.adam.beta1, cfg.adam.beta2, cfg.adam.eps};
+  const AdamStep rowStep = adamStep(rowAdam, step + 1);
   auto updateRows = [&](const EncoderTables& e, const std::vector<int32_t>& ids, const std::vector<float>& grad) {
     for (size_t u = 0; u < ids.size(); u++) {
       const int64_t off = int64_t(ids[u]) * e.raw;
       const float* g = grad.data() + u * e.raw;
       if (cfg.rowAdam)
-        adamUpdate(e.rows + off, e.rowM + off, e.rowV + off, g, size_t(e.raw), rowAdam, step + 1);
+        adamUpdate(e.rows + off, e.rowM + off, e.rowV + off, g, size_t(e.raw), rowAdam, rowStep);
       else
         adagradRow(e.rows + off, e.rowState + ids[u], g, e.raw, lr);
     }
@@ -193,13 +194,14 @@ void applyUpdates(const Context& c, Work& w, int64_t step) {
   updateRows(c.rel, w.uRel, w.dRawR);
   AdamConfig adam = cfg.adam;
   adam.lr *= decay;
+  const AdamStep denseStep = adamStep(adam, step + 1);
   if (c.ent.concat) {
-    adamUpdate(c.ent.W, c.ent.mW, c.ent.vW, w.dWe.data(), size_t(c.ent.wSize()), adam, step + 1);
-    adamUpdate(c.ent.b, c.ent.mb, c.ent.vb, w.dbe.data(), size_t(c.ent.out), adam, step + 1);
+    adamUpdate(c.ent.W, c.ent.mW, c.ent.vW, w.dWe.data(), size_t(c.ent.wSize()), adam, denseStep);
+    adamUpdate(c.ent.b, c.ent.mb, c.ent.vb, w.dbe.data(), size_t(c.ent.out), adam, denseStep);
   }
   if (c.rel.concat) {
-    adamUpdate(c.rel.W, c.rel.mW, c.rel.vW, w.dWr.data(), size_t(c.rel.wSize()), adam, step + 1);
-    adamUpdate(c.rel.b, c.rel.mb, c.rel.vb, w.dbr.data(), size_t(c.rel.out), adam, step + 1);
+    adamUpdate(c.rel.W, c.rel.mW, c.rel.vW, w.dWr.data(), size_t(c.rel.wSize()), adam, denseStep);
+    adamUpdate(c.rel.b, c.rel.mb, c.rel.vb, w.dbr.data(), size_t(c.rel.out), adam, denseStep);
   }
 }
 

@@ -20,13 +20,20 @@ struct AdamConfig {
   float lr, beta1, beta2, eps;
 };
 
-// t = 1-based update count (bias correction)
-inline void adamUpdate(float* p, float* m, float* v, const float* g, size_t n, const AdamConfig& c, int64_t t) {
-  const float b1 = c.beta1, b2 = c.beta2;
-  const float corr1 = 1.0f - float(std::pow(double(b1), double(t)));
-  const float corr2 = 1.0f - float(std::pow(double(b2), double(t)));
-  const float stepSize = c.lr / corr1;
-  const float invSqrtCorr2 = 1.0f / std::sqrt(corr2);
+// Bias correction of update t (1-based): the same for every parameter of a step, so computed once
+// per step, not once per row.
+struct AdamStep {
+  float stepSize, invSqrtCorr2;
+};
+
+inline AdamStep adamStep(const AdamConfig& c, int64_t t) {
+  const float corr1 = 1.0f - float(std::pow(double(c.beta1), double(t)));
+  const float corr2 = 1.0f - float(std::pow(double(c.beta2), double(t)));
+  return {c.lr / corr1, 1.0f / std::sqrt(corr2)};
+}
+
+inline void adamUpdate(float* p, float* m, float* v, const float* g, size_t n, const AdamConfig& c, const AdamStep& k) {
+  const float b1 = c.beta1, b2 = c.beta2, stepSize = k.stepSize, invSqrtCorr2 = k.invSqrtCorr2;
   for (size_t x = 0; x < n; x++) {
     const float mx = b1 * m[x] + (1.0f - b1) * g[x];
     const float vx = b2 * v[x] + (1.0f - b2) * g[x] * g[x];
