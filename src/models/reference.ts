@@ -27,7 +27,10 @@ export interface ReferenceBatch {
   head: ArrayLike<number>;
   relation: ArrayLike<number>;
   tail: ArrayLike<number>;
+  /** groups * N ids: group g's N serve query rows [g * negChunk, (g + 1) * negChunk) */
   negatives: ArrayLike<number>;
+  /** query rows per negative group (0 or absent = one group, the whole batch) */
+  negChunk?: number;
   tailSide: boolean;
   posWeight?: ArrayLike<number>;
 }
@@ -53,10 +56,12 @@ const softplus = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Ma
  * training treats as constants; the weights used are returned.
  */
 export function referenceBatchLoss(m: Interaction, shape: ModelShape, ent: ReferenceEncoder, rel: ReferenceEncoder, loss: ReferenceLoss, batch: ReferenceBatch, frozenWeights?: Float64Array): { loss: number; weights: Float64Array } {
-  const B = batch.head.length, N = batch.negatives.length;
+  const B = batch.head.length;
+  const groupRows = batch.negChunk && batch.negChunk < B ? batch.negChunk : B;
+  const N = batch.negatives.length / Math.ceil(B / groupRows);
   const relOut = m.relationWidth(shape.dim, shape.block);
   const weights = new Float64Array(B * N);
-  const cands = Array.from(batch.negatives, (id) => encodeRow(ent, id, shape.dim));
+  const allCands = Array.from(batch.negatives, (id) => encodeRow(ent, id, shape.dim));
   let wsum = 0;
   for (let i = 0; i < B; i++) wsum += batch.posWeight ? batch.posWeight[i]! : 1;
   let total = 0;
@@ -66,7 +71,8 @@ export function referenceBatchLoss(m: Interaction, shape: ModelShape, ent: Refer
     const p = m.prepare(encodeRow(rel, batch.relation[i]!, relOut), shape);
     const q = m.query(encodeRow(ent, keep, shape.dim), p, batch.tailSide, shape);
     const sPos = compare(m.comparator, q, encodeRow(ent, target, shape.dim), shape);
-    const s = cands.map((c) => compare(m.comparator, q, c, shape));
+    const g = Math.floor(i / groupRows);
+    const s = allCands.slice(g * N, (g + 1) * N).map((c) => compare(m.comparator, q, c, shape));
     const wi = (batch.posWeight ? batch.posWeight[i]! : 1) / wsum;
     if (loss.kind === "margin") {
       for (const sj of s) total += (wi / N) * Math.max(0, loss.margin - sPos + sj);

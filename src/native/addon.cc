@@ -88,6 +88,7 @@ Context parseContext(Napi::Env env, const Napi::Object& spec, bool withData) {
   c.numEntities = c.ent.numRows;
   t.B = int(num(cfg, "batch"));
   t.N = int(num(cfg, "negatives"));
+  t.negChunk = int(num(cfg, "negChunk"));
   t.loss.kind = num(cfg, "lossKind") == 1 ? LossKind::Margin : LossKind::LogSigmoid;
   t.loss.advTemp = float(num(cfg, "advTemp"));
   t.loss.margin = float(num(cfg, "margin"));
@@ -96,7 +97,7 @@ Context parseContext(Napi::Env env, const Napi::Object& spec, bool withData) {
   t.lrDecay = float(num(cfg, "lrDecay"));
   t.lrInterval = int64_t(num(cfg, "lrInterval"));
   t.adam = {float(num(cfg, "denseLr")), float(num(cfg, "beta1")), float(num(cfg, "beta2")), float(num(cfg, "adamEps"))};
-  if (t.B <= 0 || t.N <= 0) fail(env, "batch and negatives must be positive");
+  if (t.B <= 0 || t.N <= 0 || t.negChunk < 0) fail(env, "batch and negatives must be positive, negChunk >= 0");
   if (withData) {
     const Napi::Object d = spec.Get("data").As<Napi::Object>();
     c.data.n = int64_t(num(d, "length"));
@@ -156,7 +157,7 @@ Napi::Value Gradients(const Napi::CallbackInfo& info) {
   const Context c = parseContext(env, info[0].As<Napi::Object>(), false);
   const Napi::Object batch = info[1].As<Napi::Object>();
   const Napi::Object out = info[2].As<Napi::Object>();
-  const size_t B = size_t(c.cfg.B), N = size_t(c.cfg.N);
+  const size_t B = size_t(c.cfg.B), N = size_t(negGroups(c.cfg)) * c.cfg.N;
   const int32_t* h = typed<int32_t>(env, batch, "head", napi_int32_array, B);
   const int32_t* r = typed<int32_t>(env, batch, "relation", napi_int32_array, B);
   const int32_t* t = typed<int32_t>(env, batch, "tail", napi_int32_array, B);

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { nativeGradients, type BatchGradients, type NativeSpec } from "../../src/backends/native/binding.js";
+import { nativeGradients, negativeCount, type BatchGradients, type NativeSpec } from "../../src/backends/native/binding.js";
 import { Rng } from "../../src/core/rng.js";
 import type { Interaction } from "../../src/models/interaction.js";
 import { referenceBatchLoss, type ReferenceBatch, type ReferenceLoss } from "../../src/models/reference.js";
@@ -16,7 +16,7 @@ import { randomIds, referenceEncoders, tinySpec } from "./fixtures.js";
 
 function checkGradients(m: Interaction, spec: NativeSpec, loss: ReferenceLoss, tailSide: boolean, seed: number, weighted = false): void {
   const rng = new Rng(seed);
-  const B = spec.config.batch, N = spec.config.negatives;
+  const B = spec.config.batch, N = negativeCount(spec.config);
   const batch = {
     head: randomIds(rng, B, spec.entity.numRows), relation: randomIds(rng, B, spec.relation.numRows),
     tail: randomIds(rng, B, spec.entity.numRows), negatives: randomIds(rng, N, spec.entity.numRows), tailSide,
@@ -32,7 +32,7 @@ function checkGradients(m: Interaction, spec: NativeSpec, loss: ReferenceLoss, t
   const nativeLoss = nativeGradients(spec, batch, out);
   const shape = modelShape({ interaction: m, dim: spec.dim, block: spec.block, gamma: spec.gamma });
   const { ent, rel } = referenceEncoders(spec);
-  const refBatch: ReferenceBatch = batch;
+  const refBatch: ReferenceBatch = { ...batch, negChunk: spec.config.negChunk };
   const base = referenceBatchLoss(m, shape, ent, rel, loss, refBatch);
   assert.ok(Math.abs(base.loss - nativeLoss) <= 1e-4 * Math.max(1, Math.abs(base.loss)), `loss native ${nativeLoss} vs reference ${base.loss}`);
   const targets: [string, Float64Array, Float32Array][] = [["entity", ent.rows, out.entity], ["relation", rel.rows, out.relation]];
@@ -76,6 +76,12 @@ describe("native gradients == finite differences of the float64 reference", () =
   it("sub-sampling weights on the positives", () => {
     const m = getInteraction("rotate");
     checkGradients(m, tinySpec(m, "shallow", 9), LOGSIG, false, 12, true);
+  });
+  it("negative groups (negChunk): each group of query rows against its own negatives", () => {
+    for (const name of ["rotate", "transe-l2", "distmult"]) {
+      const m = getInteraction(name);
+      for (const negChunk of [1, 3]) checkGradients(m, tinySpec(m, "shallow", 4, { negChunk }), LOGSIG, negChunk === 3, 21);
+    }
   });
   it("margin loss", () => {
     const m = getInteraction("transe-l2");

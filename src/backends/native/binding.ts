@@ -33,7 +33,10 @@ export interface EncoderBuffers {
 
 export interface NativeTrainConfig {
   batch: number;
+  /** negatives per group of query rows */
   negatives: number;
+  /** query rows per negative group (0 = the whole batch): a batch draws negativeCount(config) ids */
+  negChunk: number;
   /** 0 = self-adversarial log-sigmoid, 1 = margin */
   lossKind: 0 | 1;
   advTemp: number;
@@ -231,6 +234,7 @@ export function validateSpec(spec: NativeSpec, withData: boolean): void {
   checkEncoder(spec.relation, widths.relation, c.rowOptimizer === 1, "relation");
   need(Number.isInteger(c.batch) && c.batch > 0, "batch", "must be a positive integer");
   need(Number.isInteger(c.negatives) && c.negatives > 0, "negatives", "must be a positive integer");
+  need(Number.isInteger(c.negChunk) && c.negChunk >= 0, "negChunk", "must be an integer >= 0");
   if (!withData) return;
   const d = spec.data;
   need(d !== undefined && d.length > 0, "data", "no training triples");
@@ -243,6 +247,12 @@ export function validateSpec(spec: NativeSpec, withData: boolean): void {
   validatedData.add(d!);
 }
 
+/** Negative ids of one batch: N per group of negChunk query rows (the engine's negGroups). */
+export function negativeCount(c: Pick<NativeTrainConfig, "batch" | "negatives" | "negChunk">): number {
+  const rows = c.negChunk > 0 && c.negChunk < c.batch ? c.negChunk : c.batch;
+  return Math.ceil(c.batch / rows) * c.negatives;
+}
+
 /** Loss of one explicit batch; adds its gradients into `out` (no update). */
 export function nativeGradients(spec: NativeSpec, batch: ExplicitBatch, out: BatchGradients): number {
   validateSpec(spec, false);
@@ -250,7 +260,7 @@ export function nativeGradients(spec: NativeSpec, batch: ExplicitBatch, out: Bat
   checkIds(batch.head, B, spec.entity.numRows, "batch.head");
   checkIds(batch.tail, B, spec.entity.numRows, "batch.tail");
   checkIds(batch.relation, B, spec.relation.numRows, "batch.relation");
-  checkIds(batch.negatives, spec.config.negatives, spec.entity.numRows, "batch.negatives");
+  checkIds(batch.negatives, negativeCount(spec.config), spec.entity.numRows, "batch.negatives");
   checkLen(out.entity, spec.entity.numRows * spec.entity.raw, "out.entity");
   checkLen(out.relation, spec.relation.numRows * spec.relation.raw, "out.relation");
   return load().gradients(spec, batch, out);

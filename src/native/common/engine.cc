@@ -79,41 +79,47 @@ double forwardBackward(const Context& c, Work& w, const int32_t* h, const int32_
                        const int32_t* neg, const float* wPos, bool tailSide) {
   const ModelShape& s = c.shape;
   const int B = c.cfg.B, N = c.cfg.N, d = s.dim;
+  const int groupRows = negGroupRows(c.cfg), NN = negGroups(c.cfg) * N;
   const int32_t* keep = tailSide ? h : t;
   const int32_t* target = tailSide ? t : h;
-  w.ids.resize(size_t(2 * B + N));
+  w.ids.resize(size_t(2 * B + NN));
   std::memcpy(w.ids.data(), keep, sizeof(int32_t) * B);
   std::memcpy(w.ids.data() + B, target, sizeof(int32_t) * B);
-  std::memcpy(w.ids.data() + 2 * B, neg, sizeof(int32_t) * N);
+  std::memcpy(w.ids.data() + 2 * B, neg, sizeof(int32_t) * NN);
   w.slot.resize(w.ids.size());
   const int U = uniqueIds(w.ids.data(), int(w.ids.size()), w.uEnt, w.slot.data(), w.sortBuf);
   encodeBatch(c, w, r, B);
   const int Ur = int(w.uRel.size());
   buildQueries(c, w, B, tailSide);
   gatherRows(w, w.slot.data() + B, B, d, w.T);
-  gatherRows(w, w.slot.data() + 2 * B, N, d, w.C);
+  gatherRows(w, w.slot.data() + 2 * B, NN, d, w.C);
 
   zeroed(w.dQ, size_t(B) * d);
   zeroed(w.dT, size_t(B) * d);
-  zeroed(w.dC, size_t(N) * d);
+  zeroed(w.dC, size_t(NN) * d);
   w.sPos.resize(B);
   w.gPos.resize(B);
   pairScore(c.model->comparator, s, w.Q.data(), w.T.data(), B, w.sPos.data());
   // score -> loss -> backward, one chunk of query rows at a time: the [rows, N] score, gradient
   // and comparator scratch blocks stay in cache instead of streaming [B, N] blocks through memory
   const float invW = inverseWeightSum(wPos, B);
-  const int rows = std::min(B, kRowChunk);
+  const int rows = std::min(groupRows, kRowChunk);
   w.S.resize(size_t(rows) * N);
   w.G.resize(size_t(rows) * N);
   double loss = 0;
-  for (int i0 = 0; i0 < B; i0 += rows) {
-    const int rb = std::min(rows, B - i0);
-    const float* Qi = w.Q.data() + size_t(i0) * d;
-    blockScore(c.model->comparator, s, Qi, rb, w.C.data(), N, w.S.data(), w.cmp);
-    loss += lossRows(c.cfg.loss, w.sPos.data() + i0, w.S.data(), wPos ? wPos + i0 : nullptr, invW, rb, N,
-                     w.gPos.data() + i0, w.G.data());
-    blockBackward(c.model->comparator, s, Qi, rb, w.C.data(), N, w.G.data(), w.dQ.data() + size_t(i0) * d, w.dC.data(),
-                  w.cmp);
+  for (int g0 = 0; g0 < B; g0 += groupRows) {
+    const int g1 = std::min(B, g0 + groupRows);
+    const size_t cOff = size_t(g0 / groupRows) * N * d;
+    const float* C = w.C.data() + cOff;
+    float* dC = w.dC.data() + cOff;
+    for (int i0 = g0; i0 < g1; i0 += rows) {
+      const int rb = std::min(rows, g1 - i0);
+      const float* Qi = w.Q.data() + size_t(i0) * d;
+      blockScore(c.model->comparator, s, Qi, rb, C, N, w.S.data(), w.cmp);
+      loss += lossRows(c.cfg.loss, w.sPos.data() + i0, w.S.data(), wPos ? wPos + i0 : nullptr, invW, rb, N,
+                       w.gPos.data() + i0, w.G.data());
+      blockBackward(c.model->comparator, s, Qi, rb, C, N, w.G.data(), w.dQ.data() + size_t(i0) * d, dC, w.cmp);
+    }
   }
   pairBackward(c.model->comparator, s, w.Q.data(), w.T.data(), B, w.gPos.data(), w.dQ.data(), w.dT.data());
 
@@ -128,7 +134,7 @@ double forwardBackward(const Context& c, Work& w, const int32_t* h, const int32_
     const float* src = w.dT.data() + size_t(i) * d;
     for (int x = 0; x < d; x++) dst[x] += src[x];
   }
-  for (int j = 0; j < N; j++) {
+  for (int j = 0; j < NN; j++) {
     float* dst = w.dXe.data() + size_t(w.slot[2 * B + j]) * d;
     const float* src = w.dC.data() + size_t(j) * d;
     for (int x = 0; x < d; x++) dst[x] += src[x];
@@ -232,7 +238,7 @@ TrainResult trainSteps(const Context& c, const TrainCounters& k, int threads, in
     }
     int64_t cursor = int64_t(k.threadState[2 * tid]);
     int64_t local = int64_t(k.threadState[2 * tid + 1]);
-    const int B = c.cfg.B, N = c.cfg.N;
+    const int B = c.cfg.B, N = negGroups(c.cfg) * c.cfg.N;
     w.h.resize(B);
     w.r.resize(B);
     w.t.resize(B);
