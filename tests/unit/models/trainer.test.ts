@@ -48,8 +48,8 @@ async function train(spec: NativeSpec, counters = newCounters(1, 5), steps = 200
 }
 
 describe("training loop", () => {
-  for (const [model, over] of [["transe-l2", {}], ["rotate", {}], ["note", {}], ["rotate", ADAM]] as const) {
-    it(`${model}${over.rowOptimizer ? " (row Adam)" : ""}: loss decreases and ranks beat random by a wide margin`, async () => {
+  for (const [model, over] of [["transe-l2", {}], ["rotate", {}], ["note", {}], ["rotate", ADAM], ["rotate", { negChunk: 8 }]] as const) {
+    it(`${model}${over.rowOptimizer ? " (row Adam)" : ""}${over.negChunk ? " (negative groups of 8 rows)" : ""}: loss decreases and ranks beat random by a wide margin`, async () => {
       const spec = toySpec(model, 1, over.rowOptimizer ? 0.02 : 0.1, over);
       const logs = await train(spec, newCounters(1, 5), 300);
       assert.ok(logs.at(-1)!.loss < 0.7 * logs[0]!.loss, `loss ${logs[0]!.loss} -> ${logs.at(-1)!.loss}`);
