@@ -2,6 +2,7 @@
  * Float64 reference of one training batch (encoder -> operator -> comparator -> loss), the oracle
  * for the native kernels' gradients (central finite differences) and scores. Slow; tiny inputs.
  */
+import { negGroupRows } from "../backends/native/binding.js";
 import type { Interaction, ModelShape } from "./interaction.js";
 import { compare } from "./interaction.js";
 
@@ -57,7 +58,7 @@ const softplus = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Ma
  */
 export function referenceBatchLoss(m: Interaction, shape: ModelShape, ent: ReferenceEncoder, rel: ReferenceEncoder, loss: ReferenceLoss, batch: ReferenceBatch, frozenWeights?: Float64Array): { loss: number; weights: Float64Array } {
   const B = batch.head.length;
-  const groupRows = batch.negChunk && batch.negChunk < B ? batch.negChunk : B;
+  const groupRows = negGroupRows(B, batch.negChunk ?? 0);
   const N = batch.negatives.length / Math.ceil(B / groupRows);
   const relOut = m.relationWidth(shape.dim, shape.block);
   const weights = new Float64Array(B * N);

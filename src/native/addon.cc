@@ -157,7 +157,7 @@ Napi::Value Gradients(const Napi::CallbackInfo& info) {
   const Context c = parseContext(env, info[0].As<Napi::Object>(), false);
   const Napi::Object batch = info[1].As<Napi::Object>();
   const Napi::Object out = info[2].As<Napi::Object>();
-  const size_t B = size_t(c.cfg.B), N = size_t(negGroups(c.cfg)) * c.cfg.N;
+  const size_t B = size_t(c.cfg.B), N = size_t(negCount(c.cfg));
   const int32_t* h = typed<int32_t>(env, batch, "head", napi_int32_array, B);
   const int32_t* r = typed<int32_t>(env, batch, "relation", napi_int32_array, B);
   const int32_t* t = typed<int32_t>(env, batch, "tail", napi_int32_array, B);

@@ -247,10 +247,14 @@ export function validateSpec(spec: NativeSpec, withData: boolean): void {
   validatedData.add(d!);
 }
 
-/** Negative ids of one batch: N per group of negChunk query rows (the engine's negGroups). */
+/** Query rows of one negative group (negChunk 0 or >= batch: the whole batch; the engine's negGroupRows). */
+export function negGroupRows(batch: number, negChunk: number): number {
+  return negChunk > 0 && negChunk < batch ? negChunk : batch;
+}
+
+/** Negative ids of one batch: N per group of query rows (the engine's negCount). */
 export function negativeCount(c: Pick<NativeTrainConfig, "batch" | "negatives" | "negChunk">): number {
-  const rows = c.negChunk > 0 && c.negChunk < c.batch ? c.negChunk : c.batch;
-  return Math.ceil(c.batch / rows) * c.negatives;
+  return Math.ceil(c.batch / negGroupRows(c.batch, c.negChunk)) * c.negatives;
 }
 
 /** Loss of one explicit batch; adds its gradients into `out` (no update). */

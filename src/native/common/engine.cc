@@ -79,7 +79,7 @@ double forwardBackward(const Context& c, Work& w, const int32_t* h, const int32_
                        const int32_t* neg, const float* wPos, bool tailSide) {
   const ModelShape& s = c.shape;
   const int B = c.cfg.B, N = c.cfg.N, d = s.dim;
-  const int groupRows = negGroupRows(c.cfg), NN = negGroups(c.cfg) * N;
+  const int groupRows = negGroupRows(c.cfg), NN = negCount(c.cfg);
   const int32_t* keep = tailSide ? h : t;
   const int32_t* target = tailSide ? t : h;
   w.ids.resize(size_t(2 * B + NN));
@@ -238,11 +238,11 @@ TrainResult trainSteps(const Context& c, const TrainCounters& k, int threads, in
     }
     int64_t cursor = int64_t(k.threadState[2 * tid]);
     int64_t local = int64_t(k.threadState[2 * tid + 1]);
-    const int B = c.cfg.B, N = negGroups(c.cfg) * c.cfg.N;
+    const int B = c.cfg.B, NN = negCount(c.cfg);
     w.h.resize(B);
     w.r.resize(B);
     w.t.resize(B);
-    w.neg.resize(N);
+    w.neg.resize(NN);
     std::vector<float> wPos(data.posWeight ? B : 0);
     TrainResult& res = results[tid];
     while (!stop.load(std::memory_order_relaxed)) {
@@ -259,7 +259,7 @@ TrainResult trainSteps(const Context& c, const TrainCounters& k, int threads, in
         w.t[i] = data.tail[e];
         if (data.posWeight) wPos[i] = data.posWeight[e];
       }
-      for (int j = 0; j < N; j++) w.neg[j] = int32_t(rng.below(uint64_t(c.numEntities)));
+      for (int j = 0; j < NN; j++) w.neg[j] = int32_t(rng.below(uint64_t(c.numEntities)));
       const bool tailSide = local % 2 == 0;
       local++;
       const double loss = forwardBackward(c, w, w.h.data(), w.r.data(), w.t.data(), w.neg.data(),

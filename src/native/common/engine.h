@@ -1,7 +1,8 @@
 // Training engine: one step = sample B positives (thread's shard of a permutation) and, for each
-// group of negChunk query rows, N uniform negatives shared by the group (DGL-KE's chunks), encode the unique rows, apply the relation operator, compare, loss, backward,
-// then sparse row updates (row-wise Adagrad or lazy Adam) and Adam on dense encoder weights. T threads run steps Hogwild-style
-// over the shared tables.
+// group of negChunk query rows, N uniform negatives shared by the group (DGL-KE's chunks), encode
+// the unique rows, apply the relation operator, compare, loss, backward, then sparse row updates
+// (row-wise Adagrad or lazy Adam) and Adam on dense encoder weights. T threads run steps
+// Hogwild-style over the shared tables.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -27,9 +28,9 @@ struct TrainConfig {
   AdamConfig adam{1e-4f, 0.9f, 0.999f, 1e-8f};
 };
 
-// Rows of one negative group and the number of groups of a batch (negatives per step = groups * N).
+// Rows of one negative group, and the negative ids of a batch: N per group.
 inline int negGroupRows(const TrainConfig& t) { return t.negChunk > 0 && t.negChunk < t.B ? t.negChunk : t.B; }
-inline int negGroups(const TrainConfig& t) { return (t.B + negGroupRows(t) - 1) / negGroupRows(t); }
+inline int negCount(const TrainConfig& t) { return (t.B + negGroupRows(t) - 1) / negGroupRows(t) * t.N; }
 
 struct TrainData {
   const int32_t *head = nullptr, *rel = nullptr, *tail = nullptr;
@@ -60,7 +61,7 @@ struct Work {
 // Forward + backward of one explicit batch. Leaves per-unique raw-row gradients in
 // w.dRawE [U, raw] (ids w.uEnt) / w.dRawR (ids w.uRel) and dense grads in w.dW*, w.db*.
 // keep/target = heads/tails on the tail side and tails/heads on the head side; neg holds
-// negGroups(cfg) * N ids, group g's N serve query rows [g * negGroupRows, (g + 1) * negGroupRows).
+// negCount(cfg) ids, group g's N serve query rows [g * negGroupRows, (g + 1) * negGroupRows).
 double forwardBackward(const Context& c, Work& w, const int32_t* h, const int32_t* r, const int32_t* t,
                        const int32_t* neg, const float* wPos, bool tailSide);
 
