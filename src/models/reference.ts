@@ -34,6 +34,8 @@ export interface ReferenceBatch {
   negChunk?: number;
   tailSide: boolean;
   posWeight?: ArrayLike<number>;
+  /** filtered sampling: negatives forming a known triple (head, relation, tail) add nothing to the loss */
+  isKnown?: (head: number, relation: number, tail: number) => boolean;
 }
 
 export function encodeRow(e: ReferenceEncoder, id: number, out: number): Float64Array {
@@ -74,21 +76,25 @@ export function referenceBatchLoss(m: Interaction, shape: ModelShape, ent: Refer
     const sPos = compare(m.comparator, q, encodeRow(ent, target, shape.dim), shape);
     const g = Math.floor(i / groupRows);
     const s = allCands.slice(g * N, (g + 1) * N).map((c) => compare(m.comparator, q, c, shape));
+    const ids = Array.from(batch.negatives).slice(g * N, (g + 1) * N);
+    const live = ids.map((id) => !batch.isKnown?.(batch.tailSide ? keep : id, batch.relation[i]!, batch.tailSide ? id : keep));
     const wi = (batch.posWeight ? batch.posWeight[i]! : 1) / wsum;
     if (loss.kind === "margin") {
-      for (const sj of s) total += (wi / N) * Math.max(0, loss.margin - sPos + sj);
+      s.forEach((sj, j) => (total += live[j] ? (wi / N) * Math.max(0, loss.margin - sPos + sj) : 0));
       continue;
     }
     if (frozenWeights) {
       weights.set(frozenWeights.subarray(i * N, (i + 1) * N), i * N);
-    } else {
-      const mx = Math.max(...s.map((v) => loss.advTemp * v));
-      const e = s.map((v) => (loss.advTemp > 0 ? Math.exp(loss.advTemp * v - mx) : 1));
+    } else if (loss.advTemp > 0) {
+      const mx = Math.max(...s.filter((_, j) => live[j]).map((v) => loss.advTemp * v));
+      const e = s.map((v, j) => (live[j] ? Math.exp(loss.advTemp * v - mx) : 0));
       const z = e.reduce((a, b) => a + b, 0);
-      e.forEach((v, j) => (weights[i * N + j] = v / z));
+      e.forEach((v, j) => (weights[i * N + j] = z > 0 ? v / z : 0));
+    } else {
+      weights.fill(1 / N, i * N, (i + 1) * N);
     }
     let neg = 0;
-    s.forEach((v, j) => (neg += weights[i * N + j]! * softplus(v)));
+    s.forEach((v, j) => (neg += live[j] ? weights[i * N + j]! * softplus(v) : 0));
     total += 0.5 * wi * (softplus(-sPos) + neg);
   }
   if (loss.reg > 0) {

@@ -42,7 +42,7 @@ export interface TrainStageResult {
 export function nativeTrainConfig(c: TrainConfig): NativeTrainConfig {
   return {
     batch: c.batch, negatives: c.negatives, negChunk: c.negChunk, lossKind: c.loss === "margin" ? 1 : 0, advTemp: c.advTemp, margin: c.margin,
-    reg: c.reg, rowOptimizer: c.optimizer === "adam" ? 1 : 0, lr: c.lr, lrDecay: c.lrDecay, lrInterval: c.lrDecayInterval, denseLr: c.denseLr, beta1: 0.9, beta2: 0.999, adamEps: 1e-8,
+    reg: c.reg, rowOptimizer: c.optimizer === "adam" ? 1 : 0, lr: c.lr, lrDecay: c.lrDecayAt === undefined ? c.lrDecay : 1, lrInterval: c.lrDecayInterval, denseLr: c.denseLr, beta1: 0.9, beta2: 0.999, adamEps: 1e-8,
   };
 }
 
@@ -82,6 +82,7 @@ export async function trainStage(input: TrainStageInput): Promise<TrainStageResu
   }, nativeTrainConfig(c));
   spec.data = { length: train.length, head: train.head, relation: train.relation, tail: train.tail, perm: Int32Array.from({ length: train.length }, (_, i) => i) };
   if (c.subsampling) spec.data.posWeight = subsamplingWeights(train, ds.numRelations);
+  if (c.filterNegatives) spec.known = { out: ds.adjacency("out"), in: ds.adjacency("in") };
 
   let counters = newCounters(c.threads, c.seed);
   let metrics: string[] = [];
@@ -103,6 +104,7 @@ export async function trainStage(input: TrainStageInput): Promise<TrainStageResu
     const result = await runTrainingLoop({
       spec, counters, threads: c.threads, label: `train ${m.name}`,
       stopStep: c.steps ?? null, budgetMs: c.minutes !== undefined ? c.minutes * 60000 : null,
+      lrDrop: c.lrDecayAt === undefined ? null : { at: c.lrDecayAt, factor: c.lrDecay },
       checkpointEvery: c.checkpointEvery, validEvery: valid.length > 0 || validQueries ? c.validEvery : 0, logEvery: c.logEvery,
       onLog(r: TrainLogRecord) {
         metrics.push(JSON.stringify({ step: r.step, loss: r.loss, pos_per_s: r.posPerSecond, seconds: r.seconds }));

@@ -1,8 +1,8 @@
 /**
  * The training loop around the native engine: runs steps in chunks off the main thread (so the
- * progress bar keeps drawing), stops at the step or time budget, validates and checkpoints at
- * their intervals, and stops on divergence (NaN/Inf loss or weights) without checkpointing the
- * broken state. Works on a NativeSpec + counters, so tests drive it with generated triples.
+ * progress bar keeps drawing), stops at the step or time budget, drops the learning rates at a
+ * fraction of the budget, validates and checkpoints at their intervals, and stops on divergence
+ * (NaN/Inf loss or weights) without checkpointing the broken state. Works on a NativeSpec + counters, so tests drive it with generated triples.
  */
 import { nativeTrain, type NativeCounters, type NativeSpec } from "../backends/native/binding.js";
 import { KgcError } from "../core/errors.js";
@@ -16,6 +16,11 @@ export interface TrainLoopOptions {
   stopStep: number | null;
   /** wall-clock budget in ms from the start of this loop (null: steps only) */
   budgetMs: number | null;
+  /**
+   * multiply the config's lr and denseLr by `factor` once the run has done `at` of its budget
+   * (steps done / stopStep with a step budget, exact on resume; else seconds of this loop / budgetMs)
+   */
+  lrDrop?: { at: number; factor: number } | null;
   checkpointEvery: number;
   validEvery: number;
   logEvery: number;
@@ -68,13 +73,22 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<TrainLoopRes
   let lossSum = 0, lossSteps = 0, lastLoss = Number.NaN;
   let windowStart = performance.now(), windowSteps = 0;
   const B = o.spec.config.batch;
+  const drop = o.lrDrop ?? null;
+  const dropStep = drop && o.stopStep !== null ? Math.round(drop.at * o.stopStep) : Number.POSITIVE_INFINITY;
+  let dropped = false;
+  const { lr, denseLr } = o.spec.config;
   try {
     for (;;) {
       const step = o.counters.global[0]!;
       const elapsed = (performance.now() - started) / 1000;
       if (o.stopStep !== null && step >= o.stopStep) break;
       if (budgetS !== null && elapsed >= budgetS) break;
-      const limit = Math.min(o.stopStep ?? Number.POSITIVE_INFINITY, nextBoundary(step, o.checkpointEvery), nextBoundary(step, o.validEvery), nextBoundary(step, o.logEvery));
+      if (drop && !dropped && (step >= dropStep || (o.stopStep === null && budgetS !== null && elapsed >= drop.at * budgetS))) {
+        o.spec.config.lr *= drop.factor;
+        o.spec.config.denseLr *= drop.factor;
+        dropped = true;
+      }
+      const limit = Math.min(o.stopStep ?? Number.POSITIVE_INFINITY, dropped ? Number.POSITIVE_INFINITY : dropStep, nextBoundary(step, o.checkpointEvery), nextBoundary(step, o.validEvery), nextBoundary(step, o.logEvery));
       const n = Math.max(1, Math.min(chunk, limit - step));
       const t0 = performance.now();
       const r = await nativeTrain(o.spec, o.counters, o.threads, n);
@@ -108,6 +122,7 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<TrainLoopRes
     }
   } finally {
     progress.stop();
+    Object.assign(o.spec.config, { lr, denseLr });
   }
   if (lossSteps > 0) lastLoss = lossSum / lossSteps;
   if (!tablesFinite(o.spec)) throw new KgcError("training", "weights became NaN or infinite; the final model was not written");

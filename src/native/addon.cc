@@ -67,6 +67,17 @@ EncoderTables parseEncoder(Napi::Env env, const Napi::Object& o, int out, bool r
   return e;
 }
 
+// indptr [numEntities + 1] (float64), neighbor/relation [indptr[numEntities]]; the binding has
+// checked that indptr rises from 0 and that the ids are in range.
+Adjacency parseAdjacency(Napi::Env env, const Napi::Object& o, int64_t numEntities) {
+  Adjacency a;
+  a.indptr = typed<double>(env, o, "indptr", napi_float64_array, size_t(numEntities) + 1);
+  const size_t edges = size_t(a.indptr[numEntities]);
+  a.neighbor = typed<int32_t>(env, o, "neighbor", napi_int32_array, edges);
+  a.relation = typed<int32_t>(env, o, "relation", napi_int32_array, edges);
+  return a;
+}
+
 Context parseContext(Napi::Env env, const Napi::Object& spec, bool withData) {
   Context c;
   const std::string name = spec.Get("model").ToString().Utf8Value();
@@ -98,6 +109,11 @@ Context parseContext(Napi::Env env, const Napi::Object& spec, bool withData) {
   t.lrInterval = int64_t(num(cfg, "lrInterval"));
   t.adam = {float(num(cfg, "denseLr")), float(num(cfg, "beta1")), float(num(cfg, "beta2")), float(num(cfg, "adamEps"))};
   if (t.B <= 0 || t.N <= 0 || t.negChunk < 0) fail(env, "batch and negatives must be positive, negChunk >= 0");
+  const Napi::Value known = spec.Get("known");
+  if (!known.IsUndefined() && !known.IsNull()) {
+    c.knownOut = parseAdjacency(env, known.As<Napi::Object>().Get("out").As<Napi::Object>(), c.numEntities);
+    c.knownIn = parseAdjacency(env, known.As<Napi::Object>().Get("in").As<Napi::Object>(), c.numEntities);
+  }
   if (withData) {
     const Napi::Object d = spec.Get("data").As<Napi::Object>();
     c.data.n = int64_t(num(d, "length"));

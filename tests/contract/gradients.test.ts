@@ -6,15 +6,29 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { nativeGradients, negativeCount, type BatchGradients, type NativeSpec } from "../../src/backends/native/binding.js";
+import { nativeGradients, negativeCount, negGroupRows, type BatchGradients, type NativeSpec } from "../../src/backends/native/binding.js";
 import { Rng } from "../../src/core/rng.js";
+import type { Csr } from "../../src/data/csr.js";
 import type { Interaction } from "../../src/models/interaction.js";
 import { referenceBatchLoss, type ReferenceBatch, type ReferenceLoss } from "../../src/models/reference.js";
 import { interactionNames, getInteraction } from "../../src/models/registry.js";
 import { modelShape } from "../../src/models/tables.js";
 import { randomIds, referenceEncoders, tinySpec } from "./fixtures.js";
 
-function checkGradients(m: Interaction, spec: NativeSpec, loss: ReferenceLoss, tailSide: boolean, seed: number, weighted = false): void {
+/** Adjacency (src/data/csr.ts layout) of a triple list, sorted per entity by (neighbor, relation). */
+function adjacency(triples: readonly [number, number, number][], numEntities: number, out: boolean): Csr {
+  const edges = triples.map(([h, r, t]) => (out ? [h, t, r] : [t, h, r]) as [number, number, number]).sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
+  const indptr = new Float64Array(numEntities + 1);
+  for (const [e] of edges) indptr[e + 1]!++;
+  for (let e = 0; e < numEntities; e++) indptr[e + 1]! += indptr[e]!;
+  return { indptr, neighbor: Int32Array.from(edges, (x) => x[1]), relation: Int32Array.from(edges, (x) => x[2]) };
+}
+
+/**
+ * filtered: every third (row, negative) pair of a group is made a known triple (so masked), and
+ * the native loss must differ from the unfiltered one.
+ */
+function checkGradients(m: Interaction, spec: NativeSpec, loss: ReferenceLoss, tailSide: boolean, seed: number, weighted = false, filtered = false): void {
   const rng = new Rng(seed);
   const B = spec.config.batch, N = negativeCount(spec.config);
   const batch = {
@@ -22,6 +36,25 @@ function checkGradients(m: Interaction, spec: NativeSpec, loss: ReferenceLoss, t
     tail: randomIds(rng, B, spec.entity.numRows), negatives: randomIds(rng, N, spec.entity.numRows), tailSide,
     ...(weighted ? { posWeight: Float32Array.from({ length: B }, () => 0.2 + rng.next()) } : {}),
   };
+  let isKnown: ReferenceBatch["isKnown"];
+  if (filtered) {
+    const known = new Map<string, [number, number, number]>();
+    const groupRows = negGroupRows(B, spec.config.negChunk), n = spec.config.negatives;
+    for (let i = 0; i < B; i++) {
+      const keep = tailSide ? batch.head[i]! : batch.tail[i]!;
+      for (let j = 0; j < n; j++) {
+        if ((i + j) % 3 !== 0) continue;
+        const id = batch.negatives[Math.floor(i / groupRows) * n + j]!;
+        const t: [number, number, number] = tailSide ? [keep, batch.relation[i]!, id] : [id, batch.relation[i]!, keep];
+        known.set(t.join(","), t);
+      }
+    }
+    isKnown = (h, r, t) => known.has(`${h},${r},${t}`);
+    const unfiltered = nativeGradients(spec, batch, { entity: new Float32Array(spec.entity.rows.length), relation: new Float32Array(spec.relation.rows.length) });
+    spec.known = { out: adjacency([...known.values()], spec.entity.numRows, true), in: adjacency([...known.values()], spec.entity.numRows, false) };
+    const masked = nativeGradients(spec, batch, { entity: new Float32Array(spec.entity.rows.length), relation: new Float32Array(spec.relation.rows.length) });
+    assert.ok(Math.abs(masked - unfiltered) > 1e-6, `masking known negatives changed nothing (loss ${masked})`);
+  }
   const out: BatchGradients = { entity: new Float32Array(spec.entity.rows.length), relation: new Float32Array(spec.relation.rows.length) };
   if (spec.entity.concat) {
     out.entityW = new Float32Array(spec.entity.W!.length);
@@ -32,7 +65,7 @@ function checkGradients(m: Interaction, spec: NativeSpec, loss: ReferenceLoss, t
   const nativeLoss = nativeGradients(spec, batch, out);
   const shape = modelShape({ interaction: m, dim: spec.dim, block: spec.block, gamma: spec.gamma });
   const { ent, rel } = referenceEncoders(spec);
-  const refBatch: ReferenceBatch = { ...batch, negChunk: spec.config.negChunk };
+  const refBatch: ReferenceBatch = { ...batch, negChunk: spec.config.negChunk, ...(isKnown ? { isKnown } : {}) };
   const base = referenceBatchLoss(m, shape, ent, rel, loss, refBatch);
   assert.ok(Math.abs(base.loss - nativeLoss) <= 1e-4 * Math.max(1, Math.abs(base.loss)), `loss native ${nativeLoss} vs reference ${base.loss}`);
   const targets: [string, Float64Array, Float32Array][] = [["entity", ent.rows, out.entity], ["relation", rel.rows, out.relation]];
@@ -82,6 +115,20 @@ describe("native gradients == finite differences of the float64 reference", () =
       const m = getInteraction(name);
       for (const negChunk of [1, 3]) checkGradients(m, tinySpec(m, "shallow", 4, { negChunk }), LOGSIG, negChunk === 3, 21);
     }
+  });
+  it("filtered negatives: known triples among the negatives add nothing (both sides, groups, plain mean, margin)", () => {
+    // gamma raised so the tiny models' negative scores sit near 0, where their loss terms matter
+    const spec = (name: string, over: Parameters<typeof tinySpec>[3] = {}): NativeSpec => {
+      const m = getInteraction(name), s = tinySpec(m, "shallow", 4, over), gamma = name === "rotate" ? 20 : 6;
+      return { ...s, gamma, phaseScale: modelShape({ interaction: m, dim: s.dim, block: s.block, gamma }).phaseScale };
+    };
+    for (const name of ["rotate", "transe-l2", "distmult"]) {
+      const m = getInteraction(name);
+      checkGradients(m, spec(name), LOGSIG, true, 31, false, true);
+      checkGradients(m, spec(name, { negChunk: 3 }), LOGSIG, false, 32, false, true);
+    }
+    checkGradients(getInteraction("rotate"), spec("rotate", { advTemp: 0 }), { ...LOGSIG, advTemp: 0 }, false, 33, true, true);
+    checkGradients(getInteraction("transe-l2"), spec("transe-l2", { lossKind: 1, margin: 2 }), { ...LOGSIG, kind: "margin", margin: 2 }, true, 34, false, true);
   });
   it("margin loss", () => {
     const m = getInteraction("transe-l2");

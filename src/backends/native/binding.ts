@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { KgcError } from "../../core/errors.js";
+import type { Csr } from "../../data/csr.js";
 
 /**
  * One encoder's tables. shape: rows [numRows, raw], state [numRows] (Adagrad); rowM, rowV
@@ -75,6 +76,14 @@ export interface NativeSpec {
   relation: EncoderBuffers;
   config: NativeTrainConfig;
   data?: NativeTrainData;
+  /** the training triples' adjacency: when present, negatives that form a known triple with their query row are masked out of the loss */
+  known?: NativeKnownTriples;
+}
+
+/** Both directions of the training adjacency (src/data/csr.ts): out for tail-side rows, in for head-side rows. */
+export interface NativeKnownTriples {
+  out: Csr;
+  in: Csr;
 }
 
 /** Training counters shared with the threads; saved in checkpoints for an exact resume. */
@@ -221,6 +230,22 @@ function checkIds(ids: Int32Array, n: number, limit: number, what: string): void
 }
 
 const validatedData = new WeakSet<NativeTrainData>();
+const validatedKnown = new WeakSet<NativeKnownTriples>();
+
+/** indptr rises from 0 to the edge count; within an entity, (neighbor, relation) ascend and are in range. */
+function checkAdjacency(a: Csr, numEntities: number, numRelations: number, what: string): void {
+  need(a.indptr instanceof Float64Array && a.indptr.length === numEntities + 1, `${what}.indptr`, `must be a Float64Array of ${numEntities + 1} offsets`);
+  need(a.indptr[0] === 0 && a.indptr[numEntities] === a.neighbor.length && a.neighbor.length === a.relation.length, `${what}.indptr`, "must run from 0 to the edge count");
+  for (let e = 0; e < numEntities; e++) {
+    const lo = a.indptr[e]!, hi = a.indptr[e + 1]!;
+    need(Number.isInteger(hi) && hi >= lo, `${what}.indptr`, `offsets fall at entity ${e}`);
+    for (let k = lo; k < hi; k++) {
+      const n = a.neighbor[k]!, r = a.relation[k]!;
+      need(n >= 0 && n < numEntities && r >= 0 && r < numRelations, what, `edge ${k} (${n}, ${r}) is out of range`);
+      need(k === lo || a.neighbor[k - 1]! < n || (a.neighbor[k - 1] === n && a.relation[k - 1]! <= r), what, `edges of entity ${e} are not sorted by (neighbor, relation)`);
+    }
+  }
+}
 
 /** Validates a spec (and its training data once per data object). */
 export function validateSpec(spec: NativeSpec, withData: boolean): void {
@@ -235,6 +260,11 @@ export function validateSpec(spec: NativeSpec, withData: boolean): void {
   need(Number.isInteger(c.batch) && c.batch > 0, "batch", "must be a positive integer");
   need(Number.isInteger(c.negatives) && c.negatives > 0, "negatives", "must be a positive integer");
   need(Number.isInteger(c.negChunk) && c.negChunk >= 0, "negChunk", "must be an integer >= 0");
+  need(c.advTemp >= 0 && c.advTemp <= 1e6, "advTemp", "must be in [0, 1e6]");
+  if (spec.known && !validatedKnown.has(spec.known)) {
+    for (const side of ["out", "in"] as const) checkAdjacency(spec.known[side], spec.entity.numRows, spec.relation.numRows, `known.${side}`);
+    validatedKnown.add(spec.known);
+  }
   if (!withData) return;
   const d = spec.data;
   need(d !== undefined && d.length > 0, "data", "no training triples");

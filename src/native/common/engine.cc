@@ -73,6 +73,17 @@ void gatherRows(const Work& w, const int32_t* slots, int n, int dim, std::vector
   for (int i = 0; i < n; i++) std::memcpy(out.data() + size_t(i) * dim, w.Xe.data() + size_t(slots[i]) * dim, sizeof(float) * dim);
 }
 
+// S [rows, N] of query rows (keep_i, r_i) against one group's negatives: pairs that are known
+// training triples get kMaskedScore. One binary search per pair, bounded by log(degree).
+void maskKnown(const Adjacency& known, const int32_t* keep, const int32_t* r, int rows, const int32_t* neg, int N,
+               float* S) {
+  for (int i = 0; i < rows; i++) {
+    if (known.indptr[keep[i]] == known.indptr[keep[i] + 1]) continue;
+    for (int j = 0; j < N; j++)
+      if (known.has(keep[i], neg[j], r[i])) S[size_t(i) * N + j] = kMaskedScore;
+  }
+}
+
 }  // namespace
 
 double forwardBackward(const Context& c, Work& w, const int32_t* h, const int32_t* r, const int32_t* t,
@@ -82,6 +93,7 @@ double forwardBackward(const Context& c, Work& w, const int32_t* h, const int32_
   const int groupRows = negGroupRows(c.cfg), NN = negCount(c.cfg);
   const int32_t* keep = tailSide ? h : t;
   const int32_t* target = tailSide ? t : h;
+  const Adjacency& known = tailSide ? c.knownOut : c.knownIn;
   w.ids.resize(size_t(2 * B + NN));
   std::memcpy(w.ids.data(), keep, sizeof(int32_t) * B);
   std::memcpy(w.ids.data() + B, target, sizeof(int32_t) * B);
@@ -116,6 +128,7 @@ double forwardBackward(const Context& c, Work& w, const int32_t* h, const int32_
       const int rb = std::min(rows, g1 - i0);
       const float* Qi = w.Q.data() + size_t(i0) * d;
       blockScore(c.model->comparator, s, Qi, rb, C, N, w.S.data(), w.cmp);
+      if (known.indptr) maskKnown(known, keep + i0, r + i0, rb, neg + size_t(g0 / groupRows) * N, N, w.S.data());
       loss += lossRows(c.cfg.loss, w.sPos.data() + i0, w.S.data(), wPos ? wPos + i0 : nullptr, invW, rb, N,
                        w.gPos.data() + i0, w.G.data());
       blockBackward(c.model->comparator, s, Qi, rb, C, N, w.G.data(), w.dQ.data() + size_t(i0) * d, dC, w.cmp);

@@ -39,12 +39,33 @@ struct TrainData {
   int32_t* perm = nullptr;           // shape: [n] shards of a permutation, reshuffled per epoch
 };
 
+// One direction of the training triples' adjacency (src/data/csr.ts): entity e's (neighbor,
+// relation) pairs, sorted by neighbor then relation, sit in [indptr[e], indptr[e + 1]).
+struct Adjacency {
+  const double* indptr = nullptr;  // [numEntities + 1] or null (no filtering)
+  const int32_t* neighbor = nullptr;
+  const int32_t* relation = nullptr;
+  bool has(int32_t e, int32_t nbr, int32_t rel) const {
+    int64_t lo = int64_t(indptr[e]), hi = int64_t(indptr[e + 1]);
+    while (lo < hi) {
+      const int64_t mid = lo + (hi - lo) / 2;
+      if (neighbor[mid] < nbr || (neighbor[mid] == nbr && relation[mid] < rel)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < int64_t(indptr[e + 1]) && neighbor[lo] == nbr && relation[lo] == rel;
+  }
+};
+
 struct Context {
   const ModelKernel* model = nullptr;
   ModelShape shape{};
   EncoderTables ent, rel;
   TrainConfig cfg;
   TrainData data;
+  // Known training triples (RotatE's filtered sampler): when knownOut.indptr is set, a negative
+  // that forms a training triple with its query row is masked out of the loss (its score is
+  // kMaskedScore: zero loss, zero gradient). Out: tail-side rows (h, r, ?); in: head-side (?, r, t).
+  Adjacency knownOut, knownIn;
   int64_t numEntities = 0;
 };
 

@@ -4,12 +4,17 @@
 //    p_ij = softmax_j(alpha s-_ij), detached; alpha = 0 gives p_ij = 1/N (plain mean)
 //  margin: L = sum_i w_i sum_j max(0, m - s+_i + s-_ij) / (N sum_i w_i)
 // w_i = per-positive "sub-sampling" weights (RotatE) or 1.
+// A negative scored kMaskedScore (a known true triple, filtered sampling) adds nothing to the loss
+// and gets no gradient: its softmax weight underflows to 0, its softplus and margin terms are 0;
+// the plain mean (alpha = 0) and the margin loss still divide by N.
 #pragma once
 #include <algorithm>
 #include <cmath>
 #include "vecmath.h"
 
 namespace kgc {
+
+constexpr float kMaskedScore = -1e30f;  // alpha * kMaskedScore stays finite for alpha <= 1e6
 
 enum class LossKind : int { LogSigmoid = 0, Margin = 1 };
 

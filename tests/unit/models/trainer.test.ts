@@ -90,6 +90,20 @@ describe("training loop", () => {
     }
   });
 
+  it("lrDrop: the learning rate multiplies by the factor at that fraction of a step budget", async () => {
+    const run = async (steps: number, lrDrop: { at: number; factor: number } | null): Promise<Float32Array> => {
+      const spec = toySpec("rotate", 3);
+      await runTrainingLoop({ spec, counters: newCounters(1, 5), threads: 1, stopStep: steps, budgetMs: null, lrDrop, checkpointEvery: 0, validEvery: 0, logEvery: 20, label: "test" });
+      assert.equal(spec.config.lr, 0.1, "the spec's lr is restored after the loop");
+      return spec.entity.rows;
+    };
+    const maxDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+    const half = await run(40, null);
+    const frozen = await run(80, { at: 0.5, factor: 1e-12 });
+    const moving = await run(80, { at: 0.5, factor: 1 });
+    assert.ok(maxDiff(half, frozen) < 1e-6, `after a drop to ~0 at step 40 the rows stay put (moved ${maxDiff(half, frozen)})`);
+    assert.ok(maxDiff(half, moving) > 1e-3, "without the drop the rows keep moving");
+  });
   it("a NaN loss stops the run with a message", async () => {
     const spec = toySpec("transe-l2", 5);
     spec.entity.rows.fill(Number.NaN, 0, 16 * E);
