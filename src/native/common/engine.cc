@@ -74,13 +74,26 @@ void gatherRows(const Work& w, const int32_t* slots, int n, int dim, std::vector
 }
 
 // S [rows, N] of query rows (keep_i, r_i) against one group's negatives: pairs that are known
-// training triples get kMaskedScore. One binary search per pair, bounded by log(degree).
+// training triples get kMaskedScore. A row's answers (its edges with relation r_i, ascending by
+// neighbor) are gathered by one scan of keep_i's edges, then each negative is searched among them;
+// entities with more than kScanEdges * N edges (hubs) search their whole edge list per negative.
+constexpr int64_t kScanEdges = 8;
 void maskKnown(const Adjacency& known, const int32_t* keep, const int32_t* r, int rows, const int32_t* neg, int N,
-               float* S) {
+               float* S, std::vector<int32_t>& answers) {
   for (int i = 0; i < rows; i++) {
-    if (known.indptr[keep[i]] == known.indptr[keep[i] + 1]) continue;
+    const int64_t lo = int64_t(known.indptr[keep[i]]), hi = int64_t(known.indptr[keep[i] + 1]);
+    float* Si = S + size_t(i) * N;
+    if (hi - lo > kScanEdges * N) {
+      for (int j = 0; j < N; j++)
+        if (known.has(keep[i], neg[j], r[i])) Si[j] = kMaskedScore;
+      continue;
+    }
+    answers.clear();
+    for (int64_t e = lo; e < hi; e++)
+      if (known.relation[e] == r[i]) answers.push_back(known.neighbor[e]);
+    if (answers.empty()) continue;
     for (int j = 0; j < N; j++)
-      if (known.has(keep[i], neg[j], r[i])) S[size_t(i) * N + j] = kMaskedScore;
+      if (std::binary_search(answers.begin(), answers.end(), neg[j])) Si[j] = kMaskedScore;
   }
 }
 
@@ -128,7 +141,7 @@ double forwardBackward(const Context& c, Work& w, const int32_t* h, const int32_
       const int rb = std::min(rows, g1 - i0);
       const float* Qi = w.Q.data() + size_t(i0) * d;
       blockScore(c.model->comparator, s, Qi, rb, C, N, w.S.data(), w.cmp);
-      if (known.indptr) maskKnown(known, keep + i0, r + i0, rb, neg + size_t(g0 / groupRows) * N, N, w.S.data());
+      if (known.indptr) maskKnown(known, keep + i0, r + i0, rb, neg + size_t(g0 / groupRows) * N, N, w.S.data(), w.answers);
       loss += lossRows(c.cfg.loss, w.sPos.data() + i0, w.S.data(), wPos ? wPos + i0 : nullptr, invW, rb, N,
                        w.gPos.data() + i0, w.G.data());
       blockBackward(c.model->comparator, s, Qi, rb, C, N, w.G.data(), w.dQ.data() + size_t(i0) * d, dC, w.cmp);

@@ -71,7 +71,7 @@ struct Context {
 
 // Scratch of one thread (never shared).
 struct Work {
-  std::vector<int32_t> ids, slot, uEnt, rslot, uRel, h, r, t, neg;
+  std::vector<int32_t> ids, slot, uEnt, rslot, uRel, h, r, t, neg, answers;
   std::vector<std::pair<int32_t, int32_t>> sortBuf;
   std::vector<float> Xe, Xr, P, Q, T, C, sPos, S, gPos, G, dQ, dT, dC, dXe, dXr, dP, dRawE, dRawR;
   std::vector<float> dWe, dbe, dWr, dbr;
