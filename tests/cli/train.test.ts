@@ -1,7 +1,8 @@
 /**
  * `kgc train` end to end on a tiny TSV dataset, and every bad input of issue 4 as one clear error
  * before any training: unknown model, dim not divisible by the model's block, B or N <= 0, concat
- * without features, --resume with a checkpoint of another model, dimension or optimizer, an unknown optimizer.
+ * without features, --resume with a checkpoint of another model, dimension or optimizer, an unknown optimizer,
+ * lrDecayAt outside (0, 1), a non-boolean filterNegatives.
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -107,6 +108,19 @@ describe("kgc train", () => {
     await assert.rejects(kgcTrain("--model", "complex", "--dim", "8", "--steps", "10", "--resume"), /checkpoint has model distmult but the config asks for complex/);
     await assert.rejects(kgcTrain("--model", "quate", "--dim", "8", "--steps", "10", "--resume"), /no checkpoint here/);
     await assert.rejects(kgcTrain("--model", "distmult", "--dim", "8", "--optimizer", "adam", "--steps", "10", "--resume"), /checkpoint has optimizer adagrad but the config asks for adam/);
+  });
+
+  it("filtered negatives and a budget-relative lr drop train through the stage", async () => {
+    await kgcTrain("--model", "rotate", "--dim", "8", "--batch", "16", "--negatives", "8", "--steps", "30", "--set", "filterNegatives=true", "--set", "lrDecay=0.1", "--set", "lrDecayAt=0.5", "--set", "validEvery=0");
+    const config = JSON.parse(readFileSync(join(root, "models", "toy", "rotate", "config.json"), "utf8")) as Record<string, unknown>;
+    assert.equal(config["filterNegatives"], true);
+    assert.equal(config["lrDecayAt"], 0.5);
+  });
+
+  it("lrDecayAt outside (0, 1), a non-boolean filterNegatives", async () => {
+    await assert.rejects(kgcTrain("--model", "rotate", "--steps", "1", "--set", "lrDecayAt=1.5"), /lrDecayAt: Too big/);
+    await assert.rejects(kgcTrain("--model", "rotate", "--steps", "1", "--set", "lrDecayAt=0"), /lrDecayAt: Too small/);
+    await assert.rejects(kgcTrain("--model", "rotate", "--steps", "1", "--set", "filterNegatives=yes"), /filterNegatives: Invalid input: expected boolean/);
   });
 
   it("unknown optimizer", async () => {
