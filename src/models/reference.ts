@@ -64,7 +64,8 @@ export function referenceBatchLoss(m: Interaction, shape: ModelShape, ent: Refer
   const N = batch.negatives.length / Math.ceil(B / groupRows);
   const relOut = m.relationWidth(shape.dim, shape.block);
   const weights = new Float64Array(B * N);
-  const allCands = Array.from(batch.negatives, (id) => encodeRow(ent, id, shape.dim));
+  const negIds = Array.from(batch.negatives);
+  const allCands = negIds.map((id) => encodeRow(ent, id, shape.dim));
   let wsum = 0;
   for (let i = 0; i < B; i++) wsum += batch.posWeight ? batch.posWeight[i]! : 1;
   let total = 0;
@@ -76,8 +77,7 @@ export function referenceBatchLoss(m: Interaction, shape: ModelShape, ent: Refer
     const sPos = compare(m.comparator, q, encodeRow(ent, target, shape.dim), shape);
     const g = Math.floor(i / groupRows);
     const s = allCands.slice(g * N, (g + 1) * N).map((c) => compare(m.comparator, q, c, shape));
-    const ids = Array.from(batch.negatives).slice(g * N, (g + 1) * N);
-    const live = ids.map((id) => !batch.isKnown?.(batch.tailSide ? keep : id, batch.relation[i]!, batch.tailSide ? id : keep));
+    const live = negIds.slice(g * N, (g + 1) * N).map((id) => !batch.isKnown?.(batch.tailSide ? keep : id, batch.relation[i]!, batch.tailSide ? id : keep));
     const wi = (batch.posWeight ? batch.posWeight[i]! : 1) / wsum;
     if (loss.kind === "margin") {
       s.forEach((sj, j) => (total += live[j] ? (wi / N) * Math.max(0, loss.margin - sPos + sj) : 0));

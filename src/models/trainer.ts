@@ -2,7 +2,8 @@
  * The training loop around the native engine: runs steps in chunks off the main thread (so the
  * progress bar keeps drawing), stops at the step or time budget, drops the learning rates at a
  * fraction of the budget, validates and checkpoints at their intervals, and stops on divergence
- * (NaN/Inf loss or weights) without checkpointing the broken state. Works on a NativeSpec + counters, so tests drive it with generated triples.
+ * (NaN/Inf loss or weights) without checkpointing the broken state. Works on a NativeSpec +
+ * counters, so tests drive it with generated triples.
  */
 import { nativeTrain, type NativeCounters, type NativeSpec } from "../backends/native/binding.js";
 import { KgcError } from "../core/errors.js";
@@ -75,23 +76,20 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<TrainLoopRes
   const B = o.spec.config.batch;
   const drop = o.lrDrop ?? null;
   const dropStep = drop && o.stopStep !== null ? Math.round(drop.at * o.stopStep) : Number.POSITIVE_INFINITY;
-  let dropped = false;
-  const { lr, denseLr } = o.spec.config;
+  // after the drop the native calls see the same tables under a config with the lower rates
+  const droppedSpec: NativeSpec | null = drop && { ...o.spec, config: { ...o.spec.config, lr: o.spec.config.lr * drop.factor, denseLr: o.spec.config.denseLr * drop.factor } };
+  let spec = o.spec;
   try {
     for (;;) {
       const step = o.counters.global[0]!;
       const elapsed = (performance.now() - started) / 1000;
       if (o.stopStep !== null && step >= o.stopStep) break;
       if (budgetS !== null && elapsed >= budgetS) break;
-      if (drop && !dropped && (step >= dropStep || (o.stopStep === null && budgetS !== null && elapsed >= drop.at * budgetS))) {
-        o.spec.config.lr *= drop.factor;
-        o.spec.config.denseLr *= drop.factor;
-        dropped = true;
-      }
-      const limit = Math.min(o.stopStep ?? Number.POSITIVE_INFINITY, dropped ? Number.POSITIVE_INFINITY : dropStep, nextBoundary(step, o.checkpointEvery), nextBoundary(step, o.validEvery), nextBoundary(step, o.logEvery));
+      if (drop && droppedSpec && spec !== droppedSpec && (step >= dropStep || (o.stopStep === null && budgetS !== null && elapsed >= drop.at * budgetS))) spec = droppedSpec;
+      const limit = Math.min(o.stopStep ?? Number.POSITIVE_INFINITY, spec === droppedSpec ? Number.POSITIVE_INFINITY : dropStep, nextBoundary(step, o.checkpointEvery), nextBoundary(step, o.validEvery), nextBoundary(step, o.logEvery));
       const n = Math.max(1, Math.min(chunk, limit - step));
       const t0 = performance.now();
-      const r = await nativeTrain(o.spec, o.counters, o.threads, n);
+      const r = await nativeTrain(spec, o.counters, o.threads, n);
       const dt = (performance.now() - t0) / 1000;
       // aim at ~0.3 s per native call: long enough to amortise thread start, short enough to redraw
       chunk = Math.max(o.threads, Math.min(100000, Math.round((r.steps / Math.max(dt, 1e-3)) * 0.3)));
@@ -122,7 +120,6 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<TrainLoopRes
     }
   } finally {
     progress.stop();
-    Object.assign(o.spec.config, { lr, denseLr });
   }
   if (lossSteps > 0) lastLoss = lossSum / lossSteps;
   if (!tablesFinite(o.spec)) throw new KgcError("training", "weights became NaN or infinite; the final model was not written");

@@ -1,9 +1,9 @@
 // Training engine: one step = sample B positives (thread's shard of a permutation) and, for each
 // group of negChunk query rows, N uniform negatives shared by the group (DGL-KE's chunks), encode
 // the unique rows, apply the relation operator, compare (known training triples among the
-// negatives masked, when given), loss, backward, then sparse row updates
-// (row-wise Adagrad or lazy Adam) and Adam on dense encoder weights. T threads run steps
-// Hogwild-style over the shared tables.
+// negatives masked, when given), loss, backward, then sparse row updates (row-wise Adagrad or
+// lazy Adam) and Adam on dense encoder weights. T threads run steps Hogwild-style over the
+// shared tables.
 #pragma once
 #include <atomic>
 #include <cstdint>
