@@ -79,7 +79,7 @@ for (const model of models) {
   const spec = createSpec({
     interaction: m, dim: DIM, block: m.defaults.block, gamma: m.defaults.gamma, encoder: "shallow", numEntities: E, numRelations: 100,
     entityFeatures: null, relationFeatures: null, seed: 1,
-  }, { batch: 1, negatives: 1, negChunk: 0, lossKind: 0, advTemp: 1, margin: 1, reg: 0, rowOptimizer: 0, lr: 0.1, lrDecay: 1, lrInterval: 1, denseLr: 1e-4, beta1: 0.9, beta2: 0.999, adamEps: 1e-8 });
+  }, { batch: 1, negatives: 1, negChunk: 0, lossKind: 0, advTemp: 1, margin: 1, reg: 0, rowOptimizer: 0, lr: 0.1, denseLr: 1e-4, beta1: 0.9, beta2: 0.999, adamEps: 1e-8 });
   const rel = Int32Array.from({ length: Q }, (_, i) => i % 100);
   for (const threads of [1, Math.min(2, cores)]) {
     await nativeScoreAsync(spec, head.subarray(0, 64), rel.subarray(0, 64), true, cands.subarray(0, 64 * K), K, out, threads); // warm-up

@@ -19,7 +19,7 @@ import { loadFeatures } from "./features.js";
 import { datasetFingerprint } from "./fingerprint.js";
 import { getInteraction } from "./registry.js";
 import { createSpec } from "./tables.js";
-import { runTrainingLoop, type TrainLogRecord } from "./trainer.js";
+import { runTrainingLoop, type LrSchedule, type TrainLogRecord } from "./trainer.js";
 import { sampledCandidateRanking, sampledRanking } from "./validate.js";
 
 export interface TrainStageInput {
@@ -42,8 +42,13 @@ export interface TrainStageResult {
 export function nativeTrainConfig(c: TrainConfig): NativeTrainConfig {
   return {
     batch: c.batch, negatives: c.negatives, negChunk: c.negChunk, lossKind: c.loss === "margin" ? 1 : 0, advTemp: c.advTemp, margin: c.margin,
-    reg: c.reg, rowOptimizer: c.optimizer === "adam" ? 1 : 0, lr: c.lr, lrDecay: c.lrDecayAt === undefined ? c.lrDecay : 1, lrInterval: c.lrDecayInterval, denseLr: c.denseLr, beta1: 0.9, beta2: 0.999, adamEps: 1e-8,
+    reg: c.reg, rowOptimizer: c.optimizer === "adam" ? 1 : 0, lr: c.lr, denseLr: c.denseLr, beta1: 0.9, beta2: 0.999, adamEps: 1e-8,
   };
+}
+
+function lrSchedule(c: TrainConfig): LrSchedule | null {
+  if (c.lrDecay === 1) return null;
+  return c.lrDecayAt === undefined ? { kind: "every", factor: c.lrDecay, interval: c.lrDecayInterval } : { kind: "once", factor: c.lrDecay, at: c.lrDecayAt };
 }
 
 /** RotatE's sub-sampling weights: 1 / sqrt(#(h, r) + #(t, r^-1)), counts starting at 4. shape: [n] */
@@ -104,7 +109,7 @@ export async function trainStage(input: TrainStageInput): Promise<TrainStageResu
     const result = await runTrainingLoop({
       spec, counters, threads: c.threads, label: `train ${m.name}`,
       stopStep: c.steps ?? null, budgetMs: c.minutes !== undefined ? c.minutes * 60000 : null,
-      lrDrop: c.lrDecayAt === undefined ? null : { at: c.lrDecayAt, factor: c.lrDecay },
+      lrSchedule: lrSchedule(c),
       checkpointEvery: c.checkpointEvery, validEvery: valid.length > 0 || validQueries ? c.validEvery : 0, logEvery: c.logEvery,
       onLog(r: TrainLogRecord) {
         metrics.push(JSON.stringify({ step: r.step, loss: r.loss, pos_per_s: r.posPerSecond, seconds: r.seconds }));

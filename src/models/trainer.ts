@@ -1,7 +1,7 @@
 /**
  * The training loop around the native engine: runs steps in chunks off the main thread (so the
- * progress bar keeps drawing), stops at the step or time budget, drops the learning rates at a
- * fraction of the budget, validates and checkpoints at their intervals, and stops on divergence
+ * progress bar keeps drawing), stops at the step or time budget, scales the learning rates by
+ * their schedule, validates and checkpoints at their intervals, and stops on divergence
  * (NaN/Inf loss or weights) without checkpointing the broken state. Works on a NativeSpec +
  * counters, so tests drive it with generated triples.
  */
@@ -17,11 +17,8 @@ export interface TrainLoopOptions {
   stopStep: number | null;
   /** wall-clock budget in ms from the start of this loop (null: steps only) */
   budgetMs: number | null;
-  /**
-   * multiply the config's lr and denseLr by `factor` once the run has done `at` of its budget
-   * (steps done / stopStep with a step budget, exact on resume; else seconds of this loop / budgetMs)
-   */
-  lrDrop?: { at: number; factor: number } | null;
+  /** how the config's lr and denseLr change during the run (null: constant) */
+  lrSchedule?: LrSchedule | null;
   checkpointEvery: number;
   validEvery: number;
   logEvery: number;
@@ -30,6 +27,13 @@ export interface TrainLoopOptions {
   onValidate?(step: number): Promise<Record<string, number>> | Record<string, number>;
   onCheckpoint?(step: number): Promise<void> | void;
 }
+
+/**
+ * every: the rates multiply by `factor` every `interval` steps (by the global step, so exact on
+ * resume). once: they multiply by `factor` once the run has done `at` of its budget (of stopStep
+ * with a step budget, exact on resume; else of budgetMs, counted from the start of this loop).
+ */
+export type LrSchedule = { kind: "every"; factor: number; interval: number } | { kind: "once"; factor: number; at: number };
 
 export interface TrainLogRecord {
   step: number;
@@ -74,22 +78,29 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<TrainLoopRes
   let lossSum = 0, lossSteps = 0, lastLoss = Number.NaN;
   let windowStart = performance.now(), windowSteps = 0;
   const B = o.spec.config.batch;
-  const drop = o.lrDrop ?? null;
-  const dropStep = drop && o.stopStep !== null ? Math.round(drop.at * o.stopStep) : Number.POSITIVE_INFINITY;
-  // after the drop the native calls see the same tables under a config with the lower rates
-  const droppedSpec: NativeSpec | null = drop && { ...o.spec, config: { ...o.spec.config, lr: o.spec.config.lr * drop.factor, denseLr: o.spec.config.denseLr * drop.factor } };
-  let spec = o.spec;
+  const sched = o.lrSchedule ?? null;
+  const dropStep = sched?.kind === "once" && o.stopStep !== null ? Math.round(sched.at * o.stopStep) : Number.POSITIVE_INFINITY;
+  const lrScale = (step: number, elapsed: number): number => {
+    if (sched === null) return 1;
+    if (sched.kind === "every") return sched.factor ** Math.floor(step / sched.interval);
+    const dropped = o.stopStep !== null ? step >= dropStep : budgetS !== null && elapsed >= sched.at * budgetS;
+    return dropped ? sched.factor : 1;
+  };
+  // the native calls see the same tables under a config with the scaled rates
+  let view = { scale: 1, spec: o.spec };
   try {
     for (;;) {
       const step = o.counters.global[0]!;
       const elapsed = (performance.now() - started) / 1000;
       if (o.stopStep !== null && step >= o.stopStep) break;
       if (budgetS !== null && elapsed >= budgetS) break;
-      if (drop && droppedSpec && spec !== droppedSpec && (step >= dropStep || (o.stopStep === null && budgetS !== null && elapsed >= drop.at * budgetS))) spec = droppedSpec;
-      const limit = Math.min(o.stopStep ?? Number.POSITIVE_INFINITY, spec === droppedSpec ? Number.POSITIVE_INFINITY : dropStep, nextBoundary(step, o.checkpointEvery), nextBoundary(step, o.validEvery), nextBoundary(step, o.logEvery));
+      const scale = lrScale(step, elapsed);
+      if (scale !== view.scale) view = { scale, spec: { ...o.spec, config: { ...o.spec.config, lr: o.spec.config.lr * scale, denseLr: o.spec.config.denseLr * scale } } };
+      const scheduleBoundary = sched?.kind === "every" ? nextBoundary(step, sched.interval) : step < dropStep ? dropStep : Number.POSITIVE_INFINITY;
+      const limit = Math.min(o.stopStep ?? Number.POSITIVE_INFINITY, scheduleBoundary, nextBoundary(step, o.checkpointEvery), nextBoundary(step, o.validEvery), nextBoundary(step, o.logEvery));
       const n = Math.max(1, Math.min(chunk, limit - step));
       const t0 = performance.now();
-      const r = await nativeTrain(spec, o.counters, o.threads, n);
+      const r = await nativeTrain(view.spec, o.counters, o.threads, n);
       const dt = (performance.now() - t0) / 1000;
       // aim at ~0.3 s per native call: long enough to amortise thread start, short enough to redraw
       chunk = Math.max(o.threads, Math.min(100000, Math.round((r.steps / Math.max(dt, 1e-3)) * 0.3)));

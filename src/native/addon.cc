@@ -105,8 +105,6 @@ Context parseContext(Napi::Env env, const Napi::Object& spec, bool withData) {
   t.loss.margin = float(num(cfg, "margin"));
   t.reg = float(num(cfg, "reg"));
   t.lr = float(num(cfg, "lr"));
-  t.lrDecay = float(num(cfg, "lrDecay"));
-  t.lrInterval = int64_t(num(cfg, "lrInterval"));
   t.adam = {float(num(cfg, "denseLr")), float(num(cfg, "beta1")), float(num(cfg, "beta2")), float(num(cfg, "adamEps"))};
   if (t.B <= 0 || t.N <= 0 || t.negChunk < 0) fail(env, "batch and negatives must be positive, negChunk >= 0");
   const Napi::Value known = spec.Get("known");

@@ -46,8 +46,6 @@ export interface NativeTrainConfig {
   /** optimizer of the learned rows: 0 = row-wise Adagrad, 1 = lazy Adam (beta1, beta2, adamEps) */
   rowOptimizer: 0 | 1;
   lr: number;
-  lrDecay: number;
-  lrInterval: number;
   denseLr: number;
   beta1: number;
   beta2: number;

@@ -208,9 +208,7 @@ void releaseWork(std::unique_ptr<Work> w) {
 
 void applyUpdates(const Context& c, Work& w, int64_t step) {
   const TrainConfig& cfg = c.cfg;
-  const float decay = float(std::pow(double(cfg.lrDecay), double(step / std::max<int64_t>(cfg.lrInterval, 1))));
-  const float lr = cfg.lr * decay;
-  const AdamConfig rowAdam{lr, cfg.adam.beta1, cfg.adam.beta2, cfg.adam.eps};
+  const AdamConfig rowAdam{cfg.lr, cfg.adam.beta1, cfg.adam.beta2, cfg.adam.eps};
   const AdamStep rowStep = adamStep(rowAdam, step + 1);
   auto updateRows = [&](const EncoderTables& e, const std::vector<int32_t>& ids, const std::vector<float>& grad) {
     for (size_t u = 0; u < ids.size(); u++) {
@@ -219,13 +217,12 @@ void applyUpdates(const Context& c, Work& w, int64_t step) {
       if (cfg.rowAdam)
         adamUpdate(e.rows + off, e.rowM + off, e.rowV + off, g, size_t(e.raw), rowAdam, rowStep);
       else
-        adagradRow(e.rows + off, e.rowState + ids[u], g, e.raw, lr);
+        adagradRow(e.rows + off, e.rowState + ids[u], g, e.raw, cfg.lr);
     }
   };
   updateRows(c.ent, w.uEnt, w.dRawE);
   updateRows(c.rel, w.uRel, w.dRawR);
-  AdamConfig adam = cfg.adam;
-  adam.lr *= decay;
+  const AdamConfig& adam = cfg.adam;  // the dense layers
   const AdamStep denseStep = adamStep(adam, step + 1);
   if (c.ent.concat) {
     adamUpdate(c.ent.W, c.ent.mW, c.ent.vW, w.dWe.data(), size_t(c.ent.wSize()), adam, denseStep);

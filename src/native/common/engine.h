@@ -23,9 +23,7 @@ struct TrainConfig {
   LossConfig loss{LossKind::LogSigmoid, 1.0f, 1.0f};
   float reg = 0;             // L3 coefficient on raw rows touched by the batch
   bool rowAdam = false;      // rows: lazy Adam (moments of the batch's rows only) instead of row-wise Adagrad
-  float lr = 0.1f;           // learning rate of the rows
-  float lrDecay = 1.0f;      // lr * decay^floor(step / interval)
-  int64_t lrInterval = 1;
+  float lr = 0.1f;           // learning rate of the rows (the TS loop applies the schedule)
   AdamConfig adam{1e-4f, 0.9f, 0.999f, 1e-8f};
 };
 

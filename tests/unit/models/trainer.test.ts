@@ -13,7 +13,7 @@ import { allocTriples, type Triples } from "../../../src/core/types.js";
 import { loadCheckpoint, newCounters, saveCheckpoint } from "../../../src/models/checkpoint.js";
 import { getInteraction } from "../../../src/models/registry.js";
 import { createSpec } from "../../../src/models/tables.js";
-import { runTrainingLoop, type TrainLogRecord } from "../../../src/models/trainer.js";
+import { runTrainingLoop, type LrSchedule, type TrainLogRecord } from "../../../src/models/trainer.js";
 import { sampledRanking } from "../../../src/models/validate.js";
 import { tinyConfig } from "../../contract/fixtures.js";
 
@@ -90,20 +90,33 @@ describe("training loop", () => {
     }
   });
 
-  it("lrDrop: the learning rate multiplies by the factor at that fraction of a step budget", async () => {
-    const run = async (steps: number, lrDrop: { at: number; factor: number } | null): Promise<Float32Array> => {
+  describe("lrSchedule", () => {
+    const maxDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+    const run = async (steps: number, lrSchedule: LrSchedule | null): Promise<Float32Array> => {
       const spec = toySpec("rotate", 3);
-      await runTrainingLoop({ spec, counters: newCounters(1, 5), threads: 1, stopStep: steps, budgetMs: null, lrDrop, checkpointEvery: 0, validEvery: 0, logEvery: 20, label: "test" });
-      assert.equal(spec.config.lr, 0.1, "the spec's lr is restored after the loop");
+      await runTrainingLoop({ spec, counters: newCounters(1, 5), threads: 1, stopStep: steps, budgetMs: null, lrSchedule, checkpointEvery: 0, validEvery: 0, logEvery: 20, label: "test" });
+      assert.equal(spec.config.lr, 0.1, "the caller's spec keeps its lr");
       return spec.entity.rows;
     };
-    const maxDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
-    const half = await run(40, null);
-    const frozen = await run(80, { at: 0.5, factor: 1e-12 });
-    const moving = await run(80, { at: 0.5, factor: 1 });
-    assert.ok(maxDiff(half, frozen) < 1e-6, `after a drop to ~0 at step 40 the rows stay put (moved ${maxDiff(half, frozen)})`);
-    assert.ok(maxDiff(half, moving) > 1e-3, "without the drop the rows keep moving");
+
+    it("once: the rates multiply by the factor at that fraction of a step budget", async () => {
+      const half = await run(50, null); // 50: not a multiple of logEvery, so the loop must stop its chunk there
+      const frozen = await run(100, { kind: "once", at: 0.5, factor: 1e-12 });
+      const moving = await run(100, { kind: "once", at: 0.5, factor: 1 });
+      assert.ok(maxDiff(half, frozen) < 1e-6, `after a drop to ~0 at step 50 the rows stay put (moved ${maxDiff(half, frozen)})`);
+      assert.ok(maxDiff(half, moving) > 1e-3, "without the drop the rows keep moving");
+    });
+
+    it("every: the rates multiply by the factor at each interval of global steps", async () => {
+      const first = await run(30, null);
+      const frozen = await run(90, { kind: "every", interval: 30, factor: 1e-6 }); // 30: not a multiple of logEvery; steps 30-59 at 1e-7, 60-89 at 1e-13
+      assert.ok(maxDiff(first, frozen) < 1e-5, `after the first interval the rows barely move (moved ${maxDiff(first, frozen)})`);
+      const gentle = await run(90, { kind: "every", interval: 30, factor: 0.5 });
+      const constant = await run(90, null);
+      assert.ok(maxDiff(first, gentle) > 1e-3 && maxDiff(gentle, constant) > 1e-4, "a factor of 0.5 keeps the rows moving, differently from a constant rate");
+    });
   });
+
   it("a NaN loss stops the run with a message", async () => {
     const spec = toySpec("transe-l2", 5);
     spec.entity.rows.fill(Number.NaN, 0, 16 * E);
