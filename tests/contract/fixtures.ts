@@ -24,12 +24,13 @@ export function tinySpec(m: Interaction, encoder: EncoderKind, seed: number, ove
     return { data: float32ToFloat16(f), dim: d };
   };
   const spec = createSpec({
-    interaction: m, dim, block, gamma: 3, encoder, numEntities, numRelations,
+    interaction: m, dim, block, gamma: m.comparator === "dot" ? 1 : 6, encoder, numEntities, numRelations,
     entityFeatures: encoder === "concat" ? feat(numEntities, 6) : null,
     relationFeatures: encoder === "concat" ? feat(numRelations, 5) : null, seed,
   }, tinyConfig(over));
-  // spread rows beyond the tiny init range so scores and gradients are not all near zero
-  for (const e of [spec.entity, spec.relation]) for (let i = 0; i < e.rows.length; i++) e.rows[i] = e.rows[i]! * 4 + rng.normal() * 0.3;
+  // gamma (the init range, and the margin of the distance models) and this jitter put the scores where
+  // both the positive and the negative loss terms carry gradients the finite differences can check
+  for (const e of [spec.entity, spec.relation]) for (let i = 0; i < e.rows.length; i++) e.rows[i] = e.rows[i]! + rng.normal() * 0.3;
   return spec;
 }
 
