@@ -9,8 +9,10 @@
 import { availableParallelism } from "node:os";
 import { nativeScoreAsync, type NativeSpec } from "../src/backends/native/binding.js";
 import { Rng } from "../src/core/rng.js";
+import { parseTrainConfig } from "../src/models/config.js";
 import { getInteraction } from "../src/models/registry.js";
 import { createSpec } from "../src/models/tables.js";
+import { nativeTrainConfig } from "../src/models/train.js";
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -76,10 +78,11 @@ const out = new Float32Array(Q * K);
 const cores = availableParallelism();
 for (const model of models) {
   const m = getInteraction(model);
+  const config = parseTrainConfig({ model, dim: DIM, batch: 1, negatives: 1, steps: 1 }); // scoring reads no training fields
   const spec = createSpec({
-    interaction: m, dim: DIM, block: m.defaults.block, gamma: m.defaults.gamma, encoder: "shallow", numEntities: E, numRelations: 100,
+    interaction: m, dim: DIM, block: config.block, gamma: config.gamma, encoder: "shallow", numEntities: E, numRelations: 100,
     entityFeatures: null, relationFeatures: null, seed: 1,
-  }, { batch: 1, negatives: 1, negChunk: 0, lossKind: 0, advTemp: 1, margin: 1, reg: 0, rowOptimizer: 0, lr: 0.1, denseLr: 1e-4, beta1: 0.9, beta2: 0.999, adamEps: 1e-8 });
+  }, nativeTrainConfig(config));
   const rel = Int32Array.from({ length: Q }, (_, i) => i % 100);
   for (const threads of [1, Math.min(2, cores)]) {
     await nativeScoreAsync(spec, head.subarray(0, 64), rel.subarray(0, 64), true, cands.subarray(0, 64 * K), K, out, threads); // warm-up
