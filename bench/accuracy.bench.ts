@@ -17,19 +17,22 @@ import { fileURLToPath } from "node:url";
 import { openDataset } from "../src/data/dataset.js";
 import { candidateMrr, ogbMrr, topK } from "../src/ensemble/evaluate.js";
 import type { EvalReport } from "../src/models/evaluator.js";
+import { benchArgs, positive } from "./args.js";
 
-const args = process.argv.slice(2);
-const option = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const flag = (name: string): boolean => args.includes(name);
-const MINUTES = Number(option("--minutes") ?? 30);
-const SYNTH_MINUTES = Number(option("--synth-minutes") ?? 5);
-const THREADS = option("--threads") ?? "2";
-const OUT = option("--out") ?? "models";
-const MODELS = (option("--models") ?? "rotate,transe-l1,transe-l2,distmult,complex,quate,ote,note").split(",");
-const DATASETS = (option("--datasets") ?? "fb15k-237,wn18rr").split(",").filter(Boolean); // --datasets "": synthetic only
+const USAGE = `usage: node dist/bench/accuracy.bench.js [--minutes 30] [--threads 2] [--models rotate,transe-l2]
+    [--datasets fb15k-237,wn18rr] [--synth-minutes 5] [--no-synth] [--out models] [--eval-only]`;
+const parsed = benchArgs(USAGE, {
+  minutes: { type: "string", default: "30" }, "synth-minutes": { type: "string", default: "5" }, threads: { type: "string", default: "2" },
+  out: { type: "string", default: "models" }, models: { type: "string", default: "rotate,transe-l1,transe-l2,distmult,complex,quate,ote,note" },
+  datasets: { type: "string", default: "fb15k-237,wn18rr" }, "no-synth": { type: "boolean", default: false },
+  "eval-only": { type: "boolean", default: false },
+});
+const MINUTES = positive(USAGE, "minutes", parsed.minutes);
+const SYNTH_MINUTES = positive(USAGE, "synth-minutes", parsed["synth-minutes"]);
+const THREADS = parsed.threads;
+const OUT = parsed.out;
+const MODELS = parsed.models.split(",");
+const DATASETS = parsed.datasets.split(",").filter(Boolean); // --datasets "": synthetic only
 // the shared datasets sit beside the project checkout (../shared/datasets)
 const SHARED = process.env["KGC_SHARED_DATASETS"] ?? fileURLToPath(new URL("../../../shared/datasets", import.meta.url));
 const KGC = ["dist/src/cli/kgc.js"];
@@ -84,7 +87,7 @@ function configFor(dataset: string, model: string): string {
 function trainAndEval(dataset: string, model: string, minutes: number, protocol: "filtered" | "candidates", split: "valid" | "test" = "test"): EvalReport {
   const data = ensureDataset(dataset);
   const modelDir = join(OUT, dataset, model);
-  if (!flag("--eval-only")) {
+  if (!parsed["eval-only"]) {
     kgc("train", "--data", data, "--model", model, "--config", configFor(dataset, model), "--out", OUT, "--minutes", String(minutes), "--threads", THREADS, "--set", "validEvery=0");
   }
   kgc("eval", "--model-dir", modelDir, "--data", data, "--split", split, "--protocol", protocol, "--threads", THREADS);
@@ -123,7 +126,7 @@ for (const dataset of DATASETS) {
     }
   }
 }
-if (!flag("--no-synth")) {
+if (!parsed["no-synth"]) {
   const data = ensureDataset("synth");
   const base = popularityBaseline(data);
   emit("candidate MRR, popularity baseline", { dataset: "synth" }, base.mrr, "MRR");

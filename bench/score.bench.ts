@@ -4,23 +4,22 @@
  * next to a plain-TypeScript scorer (float32 loops, the same formula) measured in the same run.
  * One JSON line per measurement on stdout ({what, config, value, unit}).
  *
- *   node dist/bench/score.bench.js [--models rotate,transe-l2,distmult] [--queries 4000]
+ *   node dist/bench/score.bench.js [--quick] [--models rotate,transe-l2,distmult] [--queries 4000]
+ *   (--quick: 1000 queries)
  */
 import { availableParallelism } from "node:os";
 import { nativeScoreAsync, type NativeSpec } from "../src/backends/native/binding.js";
 import { Rng } from "../src/core/rng.js";
 import { parseTrainConfig } from "../src/models/config.js";
 import { getInteraction } from "../src/models/registry.js";
+import { benchArgs, positive } from "./args.js";
 import { createSpec } from "../src/models/tables.js";
 import { nativeTrainConfig } from "../src/models/train.js";
 
-const args = process.argv.slice(2);
-const option = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const models = (option("--models") ?? "rotate,transe-l2,distmult,complex,quate,ote").split(",");
-const Q = Number(option("--queries") ?? 4000);
+const USAGE = "usage: node dist/bench/score.bench.js [--quick] [--models rotate,transe-l2,distmult] [--queries 4000]";
+const cli = benchArgs(USAGE, { quick: { type: "boolean", default: false }, models: { type: "string", default: "rotate,transe-l2,distmult,complex,quate,ote" }, queries: { type: "string" } });
+const models = cli.models.split(",");
+const Q = Math.round(positive(USAGE, "queries", cli.queries ?? (cli.quick ? "1000" : "4000")));
 const K = 1001;
 const E = 100_000;
 const DIM = 200;

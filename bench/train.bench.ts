@@ -21,16 +21,16 @@ import { createSpec, type EncoderKind } from "../src/models/tables.js";
 import { shortRun } from "./accuracy.js";
 import { nativeTrainConfig } from "../src/models/train.js";
 import { parseTrainConfig } from "../src/models/config.js";
+import { benchArgs, positive } from "./args.js";
 
-const args = process.argv.slice(2);
-const flag = (name: string): boolean => args.includes(name);
-const option = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const quick = flag("--quick");
-const seconds = Number(option("--seconds") ?? (quick ? 1 : 3));
-const models = option("--models")?.split(",") ?? (quick ? ["transe-l2", "rotate"] : interactionNames());
+const USAGE = "usage: node dist/bench/train.bench.js [--quick] [--models a,b] [--seconds S] [--no-baseline] [--no-accuracy]";
+const cli = benchArgs(USAGE, {
+  quick: { type: "boolean", default: false }, models: { type: "string" }, seconds: { type: "string" },
+  "no-baseline": { type: "boolean", default: false }, "no-accuracy": { type: "boolean", default: false },
+});
+const quick = cli.quick;
+const seconds = positive(USAGE, "seconds", cli.seconds ?? (quick ? "1" : "3"));
+const models = cli.models?.split(",") ?? (quick ? ["transe-l2", "rotate"] : interactionNames());
 const settings = quick ? [{ B: 1000, N: 1000 }] : [{ B: 1000, N: 1000 }, { B: 1024, N: 256 }];
 const encoders: EncoderKind[] = quick ? ["shallow"] : ["shallow", "concat"];
 const threadCounts = [1, 2];
@@ -129,7 +129,7 @@ for (const model of models) {
     }
   }
 }
-if (!flag("--no-baseline")) {
+if (!cli["no-baseline"]) {
   for (const model of models.filter((m) => TORCH_NAME[m])) {
     for (const { B, N } of settings) {
       const base = torchBaseline(model, B, N);
@@ -142,7 +142,7 @@ if (!flag("--no-baseline")) {
     }
   }
 }
-if (!quick && !flag("--no-accuracy")) {
+if (!quick && !cli["no-accuracy"]) {
   const root = fileURLToPath(new URL("../../../shared/datasets/", import.meta.url));
   for (const ds of ["Kinship", "Nations", "UMLS"]) {
     if (!existsSync(root + ds)) continue;
