@@ -4,7 +4,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
-#include <thread>
+#include "threads.h"
 
 namespace kgc {
 
@@ -301,13 +301,7 @@ TrainResult trainSteps(const Context& c, const TrainCounters& k, int threads, in
     k.threadState[2 * tid + 1] = double(local);
     releaseWork(std::move(owned));
   };
-  if (threads == 1) {
-    worker(0);
-  } else {
-    std::vector<std::thread> pool;
-    for (int tid = 0; tid < threads; tid++) pool.emplace_back(worker, tid);
-    for (auto& th : pool) th.join();
-  }
+  runThreads(threads, worker);
   TrainResult total;
   for (const TrainResult& r : results) {
     total.lossSum += r.lossSum;

@@ -1,7 +1,6 @@
 #include "scoring.h"
 #include <algorithm>
-#include <thread>
-#include <vector>
+#include "threads.h"
 
 namespace kgc {
 
@@ -22,13 +21,7 @@ void scoreParallel(const Context& c, const int32_t* keep, const int32_t* rel, bo
         scoreShared(c, keep + a, rel + a, tailSide, b - a, cands, N, S + int64_t(a) * N);
     }
   };
-  if (T == 1) {
-    slice(0);
-    return;
-  }
-  std::vector<std::thread> pool;
-  for (int tid = 0; tid < T; tid++) pool.emplace_back(slice, tid);
-  for (auto& th : pool) th.join();
+  runThreads(T, slice);
 }
 
 }  // namespace kgc
