@@ -17,7 +17,7 @@ import { openRegistry } from "../runs/index.js";
 import { candidateEvaluation, type CandidateEvaluation } from "./candidate-eval.js";
 import { filteredRanking } from "./filtered-ranking.js";
 import type { RankMetrics } from "./metrics.js";
-import { loadTrainedModel } from "./trained-model.js";
+import { loadTrainedModel, readModelConfig } from "./trained-model.js";
 
 export type EvalProtocol = "filtered" | "candidates" | "both";
 
@@ -57,6 +57,7 @@ export function headlineMetrics(r: EvalReport): Record<string, number> {
 }
 
 export async function evalStage(input: EvalStageInput): Promise<EvalReport> {
+  readModelConfig(input.modelDir); // a missing or corrupt model directory is named before what the split lacks
   const ds = openDataset(input.dataDir);
   try {
     const info = ds.manifest.splits[input.split];

@@ -13,7 +13,7 @@ import type { SplitName } from "../io/manifest.js";
 import { NpyWriter } from "../io/npy.js";
 import { openRegistry } from "../runs/index.js";
 import { scoreCandidateQueries } from "./candidate-scoring.js";
-import { loadTrainedModel } from "./trained-model.js";
+import { loadTrainedModel, readModelConfig } from "./trained-model.js";
 
 export interface ScoreStageInput {
   modelDir: string;
@@ -36,6 +36,7 @@ export interface ScoreStageResult {
 }
 
 export async function scoreStage(input: ScoreStageInput): Promise<ScoreStageResult> {
+  readModelConfig(input.modelDir); // a missing or corrupt model directory is named before what the split lacks
   const ds = openDataset(input.dataDir);
   try {
     const queries = ds.queries(input.split);

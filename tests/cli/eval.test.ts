@@ -76,6 +76,9 @@ describe("kgc eval / kgc score", () => {
   it("refuses the candidate protocol and score on a split without candidates", () => {
     const plain = importToy("toy", "e", 30, 0, join(root, "plain"));
     expectError(["eval", "--model-dir", modelDir, "--data", plain, "--protocol", "candidates"], /no candidate queries \(candidate protocol\)/);
+    // a missing model directory is named before what the split lacks
+    expectError(["eval", "--model-dir", join(root, "nowhere"), "--data", plain, "--protocol", "candidates"], /nowhere: not a trained model directory/);
+    expectError(["score", "--model-dir", join(root, "nowhere"), "--data", plain, "--out", join(root, "p.npy")], /nowhere: not a trained model directory/, join(root, "p.npy"));
     expectError(["score", "--model-dir", modelDir, "--data", plain, "--out", join(root, "p.npy")], /no candidate queries to score/, join(root, "p.npy"));
     const r = kgc("eval", "--model-dir", modelDir, "--data", plain, "--protocol", "both");
     assert.equal(r.code, 0, r.stderr); // "both" runs what the split supports
