@@ -12,9 +12,9 @@ import { nativeScoreAsync, type NativeSpec } from "../src/backends/native/bindin
 import { Rng } from "../src/core/rng.js";
 import { parseTrainConfig } from "../src/models/config.js";
 import { getInteraction } from "../src/models/registry.js";
-import { benchArgs, positive } from "./args.js";
 import { createSpec } from "../src/models/tables.js";
 import { nativeTrainConfig } from "../src/models/train.js";
+import { benchArgs, positive } from "./args.js";
 
 const USAGE = "usage: node dist/bench/score.bench.js [--quick] [--models rotate,transe-l2,distmult] [--queries 4000]";
 const cli = benchArgs(USAGE, { quick: { type: "boolean", default: false }, models: { type: "string", default: "rotate,transe-l2,distmult,complex,quate,ote" }, queries: { type: "string" } });

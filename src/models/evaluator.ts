@@ -57,7 +57,7 @@ export function headlineMetrics(r: EvalReport): Record<string, number> {
 }
 
 export async function evalStage(input: EvalStageInput): Promise<EvalReport> {
-  readModelConfig(input.modelDir); // a missing or corrupt model directory is named before what the split lacks
+  const saved = readModelConfig(input.modelDir); // a missing or corrupt model directory is named before what the split lacks
   const ds = openDataset(input.dataDir);
   try {
     const info = ds.manifest.splits[input.split];
@@ -71,7 +71,7 @@ export async function evalStage(input: EvalStageInput): Promise<EvalReport> {
       throw new KgcError(where, info.queries === 0 ? "the split has no candidate queries (candidate protocol)" : "the split's candidate answers are hidden (candidate protocol)");
     }
     if (input.protocol === "both" && !canFiltered && !canCandidates) throw new KgcError(where, "the split has neither known triples nor answered candidate queries");
-    const model = loadTrainedModel(input.modelDir, ds);
+    const model = loadTrainedModel(input.modelDir, ds, saved);
     const threads = input.threads ?? model.config.threads ?? availableParallelism();
     const registry = openRegistry();
     const run = registry.startRun({ stage: "eval", dataset: ds.name, model: model.config.model, config: { split: input.split, protocol: input.protocol, modelDir: input.modelDir }, command: input.command });

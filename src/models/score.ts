@@ -36,12 +36,12 @@ export interface ScoreStageResult {
 }
 
 export async function scoreStage(input: ScoreStageInput): Promise<ScoreStageResult> {
-  readModelConfig(input.modelDir); // a missing or corrupt model directory is named before what the split lacks
+  const saved = readModelConfig(input.modelDir); // a missing or corrupt model directory is named before what the split lacks
   const ds = openDataset(input.dataDir);
   try {
     const queries = ds.queries(input.split);
     if (!queries) throw new KgcError(`${input.dataDir} (${input.split})`, "the split has no candidate queries to score");
-    const model = loadTrainedModel(input.modelDir, ds);
+    const model = loadTrainedModel(input.modelDir, ds, saved);
     const threads = input.threads ?? model.config.threads ?? availableParallelism();
     const outPath = input.out ?? join(input.modelDir, `scores-${input.split}.npy`);
     const Q = queries.head.length;

@@ -27,7 +27,13 @@ export interface TrainedModel {
 /** Keys train adds to config.json beside the TrainConfig fields. */
 const PROVENANCE_KEYS = ["dataset", "data", "fingerprint", "numEntities", "numRelations"] as const;
 
-export function readModelConfig(modelDir: string): { config: TrainConfig; provenance: Record<string, unknown> } {
+/** A model directory's config.json: the TrainConfig fields and what train added beside them. */
+export interface SavedModelConfig {
+  config: TrainConfig;
+  provenance: Record<string, unknown>;
+}
+
+export function readModelConfig(modelDir: string): SavedModelConfig {
   const path = join(modelDir, "config.json");
   if (!existsSync(path)) throw new KgcError(modelDir, "not a trained model directory (no config.json); train one with `kgc train`");
   let raw: Record<string, unknown>;
@@ -70,8 +76,9 @@ function adopt(e: EncoderBuffers, dir: string, side: "entity" | "relation", out:
 }
 
 /** Loads a model directory for scoring `ds`; a model of another dataset is refused. */
-export function loadTrainedModel(modelDir: string, ds: Dataset): TrainedModel {
-  const { config: c, provenance } = readModelConfig(modelDir);
+/** `saved`: the directory's config.json when the caller has already read it. */
+export function loadTrainedModel(modelDir: string, ds: Dataset, saved: SavedModelConfig = readModelConfig(modelDir)): TrainedModel {
+  const { config: c, provenance } = saved;
   const trainedOn = typeof provenance["dataset"] === "string" ? (provenance["dataset"] as string) : "?";
   const fp = provenance["fingerprint"];
   if (typeof fp === "string" && fp !== datasetFingerprint(ds)) {
