@@ -16,8 +16,18 @@ export function tinyShape(m: Interaction): { dim: number; block: number } {
   return m.comparator === "block-l2" ? { dim: 8, block: 4 } : { dim: 8, block: 1 };
 }
 
-export function tinySpec(m: Interaction, encoder: EncoderKind, seed: number, over: Partial<NativeTrainConfig> = {}, numEntities = 10, numRelations = 3): NativeSpec {
-  const { dim, block } = tinyShape(m);
+/**
+ * Wide enough to cross the SIMD kernels' edges: dim 44 leaves a partial vector after full ones at
+ * 8 and 16 lanes (RotatE's 22 complex coordinates too); with batch 7 x negatives 70 (see
+ * tinyConfig's fields) a batch has whole query tiles and left-over rows, and more candidates than
+ * one candidate block.
+ */
+export function wideShape(m: Interaction): { dim: number; block: number } {
+  return { dim: 44, block: m.comparator === "block-l2" ? 4 : 1 };
+}
+
+export function tinySpec(m: Interaction, encoder: EncoderKind, seed: number, over: Partial<NativeTrainConfig> = {}, numEntities = 10, numRelations = 3,
+  { dim, block } = tinyShape(m)): NativeSpec {
   const rng = new Rng(seed + 1000);
   const feat = (rows: number, d: number): { data: Uint16Array; dim: number } => {
     const f = new Float32Array(rows * d).map(() => rng.normal() * 0.5);

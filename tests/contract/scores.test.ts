@@ -11,7 +11,7 @@ import { referenceScore } from "../../src/models/interaction.js";
 import { encodeRow } from "../../src/models/reference.js";
 import { getInteraction, interactionNames } from "../../src/models/registry.js";
 import { modelShape } from "../../src/models/tables.js";
-import { randomIds, referenceEncoders, tinySpec } from "./fixtures.js";
+import { randomIds, referenceEncoders, tinySpec, wideShape } from "./fixtures.js";
 
 describe("registries", () => {
   it("native kernels and TS interactions have the same names", () => {
@@ -33,12 +33,12 @@ describe("registries", () => {
 describe("chunked == aligned == float64 reference", () => {
   for (const name of interactionNames()) {
     for (const encoder of ["shallow", "concat"] as const) {
-      for (const tailSide of [true, false]) {
-        it(`${name} ${encoder} ${tailSide ? "tail" : "head"} side`, () => {
+      for (const [tailSide, wide] of [[true, false], [false, false], [true, true], [false, true]] as const) {
+        it(`${name} ${encoder} ${tailSide ? "tail" : "head"} side${wide ? ", wide (dim 44, B 7, N 70)" : ""}`, () => {
           const m = getInteraction(name);
-          const spec = tinySpec(m, encoder, 21);
+          const spec = wide ? tinySpec(m, encoder, 21, {}, 10, 3, wideShape(m)) : tinySpec(m, encoder, 21);
           const rng = new Rng(3);
-          const B = 5, N = 7;
+          const [B, N] = wide ? [7, 70] : [5, 7];
           const keep = randomIds(rng, B, spec.entity.numRows);
           const rel = randomIds(rng, B, spec.relation.numRows);
           const cands = randomIds(rng, N, spec.entity.numRows);

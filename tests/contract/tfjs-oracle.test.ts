@@ -11,16 +11,16 @@ import { loadTfjs } from "../../src/backends/tfjs/load.js";
 import { Rng } from "../../src/core/rng.js";
 import { getInteraction, interactionNames } from "../../src/models/registry.js";
 import { modelShape } from "../../src/models/tables.js";
-import { randomIds, tinySpec } from "./fixtures.js";
+import { randomIds, tinySpec, wideShape } from "./fixtures.js";
 
 describe("native backward == tfjs autograd", async () => {
   const { tf } = await loadTfjs();
   it("tfjs kernels cover the registry", () => assert.deepEqual(tfInteractionNames().sort(), interactionNames().sort()));
   for (const name of interactionNames()) {
-    for (const tailSide of [true, false]) {
-      it(`${name} ${tailSide ? "tail" : "head"} side`, () => {
+    for (const [tailSide, wide] of [[true, false], [false, false], [true, true], [false, true]] as const) {
+      it(`${name} ${tailSide ? "tail" : "head"} side${wide ? ", wide (dim 44, B 7, N 70)" : ""}`, () => {
         const m = getInteraction(name);
-        const spec = tinySpec(m, "shallow", 13);
+        const spec = wide ? tinySpec(m, "shallow", 13, { batch: 7, negatives: 70 }, 10, 3, wideShape(m)) : tinySpec(m, "shallow", 13);
         const rng = new Rng(17);
         const B = spec.config.batch, N = spec.config.negatives;
         const batch = { head: randomIds(rng, B, 10), relation: randomIds(rng, B, 3), tail: randomIds(rng, B, 10), negatives: randomIds(rng, N, 10), tailSide };

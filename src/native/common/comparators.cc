@@ -9,10 +9,8 @@ namespace kgc {
 
 namespace {
 
-#ifdef __AVX512F__
-using vec::rsqrtNewton;
+#ifdef KGC_TILES
 using tiles::kModEps;
-using namespace tiles;
 #else
 constexpr float kModEps = 1e-30f;  // inside each complex modulus: |0| has gradient 0, not NaN
 #endif
@@ -31,7 +29,7 @@ inline float modulusDistance(const float* q, const float* c, int k) {
     const __m512 dr = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, q + x), _mm512_maskz_loadu_ps(m, c + x));
     const __m512 di = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, q + k + x), _mm512_maskz_loadu_ps(m, c + k + x));
     const __m512 s = _mm512_fmadd_ps(dr, dr, _mm512_fmadd_ps(di, di, eps));
-    acc = _mm512_mask_add_ps(acc, m, acc, _mm512_mul_ps(s, rsqrtNewton(s)));
+    acc = _mm512_mask_add_ps(acc, m, acc, _mm512_mul_ps(s, vec::rsqrtNewton(s)));
   }
   return _mm512_reduce_add_ps(acc);
 #else
@@ -53,7 +51,7 @@ inline void modulusBackward(const float* q, const float* c, int k, float f, floa
     const __m512 dr = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, q + x), _mm512_maskz_loadu_ps(m, c + x));
     const __m512 di = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, q + k + x), _mm512_maskz_loadu_ps(m, c + k + x));
     const __m512 s = _mm512_fmadd_ps(dr, dr, _mm512_fmadd_ps(di, di, eps));
-    const __m512 w = _mm512_mul_ps(vf, rsqrtNewton(s));
+    const __m512 w = _mm512_mul_ps(vf, vec::rsqrtNewton(s));
     const __m512 gr = _mm512_mul_ps(w, dr), gi = _mm512_mul_ps(w, di);
     _mm512_mask_storeu_ps(dq + x, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, dq + x), gr));
     _mm512_mask_storeu_ps(dq + k + x, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, dq + k + x), gi));
@@ -237,16 +235,16 @@ void blockScore(Comparator c, const ModelShape& sh, const float* Q, int B, const
     case Comparator::L2:
     case Comparator::BlockL2: l2BlockScore(sh, blockOf(c, sh), Q, B, C, N, S, scratch); return;
     case Comparator::L1:
-#ifdef __AVX512F__
-      l1BlockScore(Q, B, C, N, d, sh.gamma, S);
+#ifdef KGC_TILES
+      tiles::l1BlockScore(Q, B, C, N, d, sh.gamma, S);
 #else
       for (int i = 0; i < B; i++)
         for (int j = 0; j < N; j++) S[size_t(i) * N + j] = sh.gamma - l1Distance(Q + size_t(i) * d, C + size_t(j) * d, d);
 #endif
       return;
     case Comparator::Modulus:
-#ifdef __AVX512F__
-      modulusBlockScore(Q, B, C, N, d / 2, sh.gamma, S);
+#ifdef KGC_TILES
+      tiles::modulusBlockScore(Q, B, C, N, d / 2, sh.gamma, S);
 #else
       for (int i = 0; i < B; i++)
         for (int j = 0; j < N; j++)
@@ -267,8 +265,8 @@ void blockBackward(Comparator c, const ModelShape& sh, const float* Q, int B, co
     case Comparator::L2:
     case Comparator::BlockL2: l2BlockBackward(sh, blockOf(c, sh), Q, B, C, N, G, dQ, dC, scratch); return;
     case Comparator::L1:
-#ifdef __AVX512F__
-      l1BlockBackward(Q, B, C, N, d, G, dQ, dC);
+#ifdef KGC_TILES
+      tiles::l1BlockBackward(Q, B, C, N, d, G, dQ, dC);
       return;
 #endif
       for (int i = 0; i < B; i++)
@@ -277,8 +275,8 @@ void blockBackward(Comparator c, const ModelShape& sh, const float* Q, int B, co
                      dC + size_t(j) * d);
       return;
     case Comparator::Modulus:
-#ifdef __AVX512F__
-      modulusBlockBackward(Q, B, C, N, d / 2, G, dQ, dC);
+#ifdef KGC_TILES
+      tiles::modulusBlockBackward(Q, B, C, N, d / 2, G, dQ, dC);
       return;
 #endif
       for (int i = 0; i < B; i++)

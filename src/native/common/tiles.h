@@ -1,8 +1,11 @@
-// AVX-512 register-tiled B x N kernels for the comparators without a GEMM form (RotatE's complex
-// modulus sum, L1): NI = 4 queries share every candidate load and, backward, every dC
-// read-modify-write; candidates are visited in blocks that stay in L2.
+// Register-tiled B x N kernels for the comparators without a GEMM form (RotatE's complex modulus
+// sum, L1): a tile of queries shares every candidate load and, backward, every dC
+// read-modify-write; candidates are visited in blocks that stay in L2. One tile set per ISA:
+// AVX-512 (16 lanes, mask registers) and AVX2 + FMA (8 lanes, masked loads/stores on the tail of a
+// row); without either, comparators.cc keeps its scalar loops.
 #pragma once
-#ifdef __AVX512F__
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+#define KGC_TILES 1
 #include <immintrin.h>
 #include <algorithm>
 #include <cstddef>
@@ -10,9 +13,12 @@
 
 namespace kgc::tiles {
 
-using vec::rsqrtNewton;
 constexpr float kModEps = 1e-30f;  // inside each complex modulus: |0| has gradient 0, not NaN
 constexpr int kJBlock = 64;
+
+#ifdef __AVX512F__
+using vec::rsqrtNewton;
+constexpr int kScoreRows = 4, kBackwardRows = 4;  // queries per tile (32 zmm registers)
 
 template <int NI>
 void modulusBlockScoreTile(const float* Q, const float* C, int i0, int j0, int j1, int N, int k, float gamma, float* S) {
@@ -126,11 +132,157 @@ void l1BlockBackwardTile(const float* Q, const float* C, const float* G, int i0,
   }
 }
 
+#else  // AVX2 + FMA
+
+constexpr int kScoreRows = 4, kBackwardRows = 2;  // 16 ymm registers: the backward tile keeps 4 per query
+
+inline __m256i laneMask(int remaining) {  // lanes [0, remaining) of 8
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(remaining), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+// full 8 lanes when remaining >= 8, else the first `remaining` (the others read as 0 / are not written)
+inline __m256 load(const float* p, int remaining) {
+  return remaining >= 8 ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, laneMask(remaining));
+}
+inline void store(float* p, int remaining, __m256 v) {
+  if (remaining >= 8)
+    _mm256_storeu_ps(p, v);
+  else
+    _mm256_maskstore_ps(p, laneMask(remaining), v);
+}
+inline __m256 keepMask(int remaining) {
+  return remaining >= 8 ? _mm256_castsi256_ps(_mm256_set1_epi32(-1)) : _mm256_castsi256_ps(laneMask(remaining));
+}
+inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+}
+// 1/sqrt(s) to ~22 bits: rsqrt (12 bits) and one Newton step
+inline __m256 rsqrtNewton(__m256 s) {
+  const __m256 r = _mm256_rsqrt_ps(s);
+  return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), r), _mm256_fnmadd_ps(_mm256_mul_ps(s, r), r, _mm256_set1_ps(3.0f)));
+}
+
+template <int NI>
+void modulusBlockScoreTile(const float* Q, const float* C, int i0, int j0, int j1, int N, int k, float gamma, float* S) {
+  const __m256 eps = _mm256_set1_ps(kModEps);
+  const int d = 2 * k;
+  for (int j = j0; j < j1; j++) {
+    const float* c = C + size_t(j) * d;
+    __m256 acc[NI];
+    for (int q = 0; q < NI; q++) acc[q] = _mm256_setzero_ps();
+    for (int x = 0; x < k; x += 8) {
+      const int rem = k - x;
+      const __m256 cre = load(c + x, rem), cim = load(c + k + x, rem), keep = keepMask(rem);
+      for (int q = 0; q < NI; q++) {
+        const float* qi = Q + size_t(i0 + q) * d;
+        const __m256 dr = _mm256_sub_ps(load(qi + x, rem), cre);
+        const __m256 di = _mm256_sub_ps(load(qi + k + x, rem), cim);
+        const __m256 sq = _mm256_fmadd_ps(dr, dr, _mm256_fmadd_ps(di, di, eps));
+        acc[q] = _mm256_add_ps(acc[q], _mm256_and_ps(keep, _mm256_mul_ps(sq, rsqrtNewton(sq))));
+      }
+    }
+    for (int q = 0; q < NI; q++) S[size_t(i0 + q) * N + j] = gamma - hsum(acc[q]);
+  }
+}
+
+template <int NI>
+void modulusBlockBackwardTile(const float* Q, const float* C, const float* G, int i0, int j0, int j1, int N, int k, float* dQ,
+                              float* dC) {
+  const __m256 eps = _mm256_set1_ps(kModEps);
+  const int d = 2 * k;
+  for (int x = 0; x < k; x += 8) {
+    const int rem = k - x;
+    __m256 qre[NI], qim[NI], gre[NI], gim[NI];
+    for (int q = 0; q < NI; q++) {
+      const float* qi = Q + size_t(i0 + q) * d;
+      qre[q] = load(qi + x, rem);
+      qim[q] = load(qi + k + x, rem);
+      gre[q] = gim[q] = _mm256_setzero_ps();
+    }
+    for (int j = j0; j < j1; j++) {
+      float* dc = dC + size_t(j) * d;
+      const float* c = C + size_t(j) * d;
+      const __m256 cre = load(c + x, rem), cim = load(c + k + x, rem);
+      __m256 accre = _mm256_setzero_ps(), accim = _mm256_setzero_ps();
+      for (int q = 0; q < NI; q++) {
+        // lanes past the row's end: dr = di = 0, so they add 0
+        const __m256 dr = _mm256_sub_ps(qre[q], cre), di = _mm256_sub_ps(qim[q], cim);
+        const __m256 sq = _mm256_fmadd_ps(dr, dr, _mm256_fmadd_ps(di, di, eps));
+        // dL/d(distance) = -G
+        const __m256 w = _mm256_mul_ps(_mm256_set1_ps(-G[size_t(i0 + q) * N + j]), rsqrtNewton(sq));
+        const __m256 r = _mm256_mul_ps(w, dr), i = _mm256_mul_ps(w, di);
+        gre[q] = _mm256_add_ps(gre[q], r);
+        gim[q] = _mm256_add_ps(gim[q], i);
+        accre = _mm256_add_ps(accre, r);
+        accim = _mm256_add_ps(accim, i);
+      }
+      store(dc + x, rem, _mm256_sub_ps(load(dc + x, rem), accre));
+      store(dc + k + x, rem, _mm256_sub_ps(load(dc + k + x, rem), accim));
+    }
+    for (int q = 0; q < NI; q++) {
+      float* dq = dQ + size_t(i0 + q) * d;
+      store(dq + x, rem, _mm256_add_ps(load(dq + x, rem), gre[q]));
+      store(dq + k + x, rem, _mm256_add_ps(load(dq + k + x, rem), gim[q]));
+    }
+  }
+}
+
+template <int NI>
+void l1BlockScoreTile(const float* Q, const float* C, int i0, int j0, int j1, int N, int d, float gamma, float* S) {
+  const __m256 absMask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
+  for (int j = j0; j < j1; j++) {
+    const float* c = C + size_t(j) * d;
+    __m256 acc[NI];
+    for (int q = 0; q < NI; q++) acc[q] = _mm256_setzero_ps();
+    for (int x = 0; x < d; x += 8) {
+      const int rem = d - x;
+      const __m256 cv = load(c + x, rem);
+      for (int q = 0; q < NI; q++)
+        acc[q] = _mm256_add_ps(acc[q], _mm256_and_ps(absMask, _mm256_sub_ps(load(Q + size_t(i0 + q) * d + x, rem), cv)));
+    }
+    for (int q = 0; q < NI; q++) S[size_t(i0 + q) * N + j] = gamma - hsum(acc[q]);
+  }
+}
+
+template <int NI>
+void l1BlockBackwardTile(const float* Q, const float* C, const float* G, int i0, int j0, int j1, int N, int d, float* dQ, float* dC) {
+  const __m256 zero = _mm256_setzero_ps();
+  for (int x = 0; x < d; x += 8) {
+    const int rem = d - x;
+    __m256 qv[NI], g[NI];
+    for (int q = 0; q < NI; q++) {
+      qv[q] = load(Q + size_t(i0 + q) * d + x, rem);
+      g[q] = zero;
+    }
+    for (int j = j0; j < j1; j++) {
+      float* dc = dC + size_t(j) * d;
+      const __m256 cv = load(C + size_t(j) * d + x, rem);
+      __m256 acc = zero;
+      for (int q = 0; q < NI; q++) {
+        // d|q - c|/dq = sign(q - c) (0 at 0, and on lanes past the row's end); dL/d(distance) = -G
+        const __m256 diff = _mm256_sub_ps(qv[q], cv);
+        const __m256 f = _mm256_set1_ps(-G[size_t(i0 + q) * N + j]);
+        const __m256 pos = _mm256_cmp_ps(diff, zero, _CMP_GT_OQ), neg = _mm256_cmp_ps(diff, zero, _CMP_LT_OQ);
+        const __m256 v = _mm256_or_ps(_mm256_and_ps(pos, f), _mm256_and_ps(neg, _mm256_sub_ps(zero, f)));
+        g[q] = _mm256_add_ps(g[q], v);
+        acc = _mm256_add_ps(acc, v);
+      }
+      store(dc + x, rem, _mm256_sub_ps(load(dc + x, rem), acc));
+    }
+    for (int q = 0; q < NI; q++) {
+      float* dq = dQ + size_t(i0 + q) * d + x;
+      store(dq, rem, _mm256_add_ps(load(dq, rem), g[q]));
+    }
+  }
+}
+#endif
+
 inline void l1BlockScore(const float* Q, int B, const float* C, int N, int d, float gamma, float* S) {
   for (int j0 = 0; j0 < N; j0 += kJBlock) {
     const int j1 = std::min(N, j0 + kJBlock);
     int i = 0;
-    for (; i + 4 <= B; i += 4) l1BlockScoreTile<4>(Q, C, i, j0, j1, N, d, gamma, S);
+    for (; i + kScoreRows <= B; i += kScoreRows) l1BlockScoreTile<kScoreRows>(Q, C, i, j0, j1, N, d, gamma, S);
     for (; i < B; i++) l1BlockScoreTile<1>(Q, C, i, j0, j1, N, d, gamma, S);
   }
 }
@@ -139,7 +291,7 @@ inline void l1BlockBackward(const float* Q, int B, const float* C, int N, int d,
   for (int j0 = 0; j0 < N; j0 += kJBlock) {
     const int j1 = std::min(N, j0 + kJBlock);
     int i = 0;
-    for (; i + 4 <= B; i += 4) l1BlockBackwardTile<4>(Q, C, G, i, j0, j1, N, d, dQ, dC);
+    for (; i + kBackwardRows <= B; i += kBackwardRows) l1BlockBackwardTile<kBackwardRows>(Q, C, G, i, j0, j1, N, d, dQ, dC);
     for (; i < B; i++) l1BlockBackwardTile<1>(Q, C, G, i, j0, j1, N, d, dQ, dC);
   }
 }
@@ -148,7 +300,7 @@ inline void modulusBlockScore(const float* Q, int B, const float* C, int N, int 
   for (int j0 = 0; j0 < N; j0 += kJBlock) {
     const int j1 = std::min(N, j0 + kJBlock);
     int i = 0;
-    for (; i + 4 <= B; i += 4) modulusBlockScoreTile<4>(Q, C, i, j0, j1, N, k, gamma, S);
+    for (; i + kScoreRows <= B; i += kScoreRows) modulusBlockScoreTile<kScoreRows>(Q, C, i, j0, j1, N, k, gamma, S);
     for (; i < B; i++) modulusBlockScoreTile<1>(Q, C, i, j0, j1, N, k, gamma, S);
   }
 }
@@ -157,7 +309,7 @@ inline void modulusBlockBackward(const float* Q, int B, const float* C, int N, i
   for (int j0 = 0; j0 < N; j0 += kJBlock) {
     const int j1 = std::min(N, j0 + kJBlock);
     int i = 0;
-    for (; i + 4 <= B; i += 4) modulusBlockBackwardTile<4>(Q, C, G, i, j0, j1, N, k, dQ, dC);
+    for (; i + kBackwardRows <= B; i += kBackwardRows) modulusBlockBackwardTile<kBackwardRows>(Q, C, G, i, j0, j1, N, k, dQ, dC);
     for (; i < B; i++) modulusBlockBackwardTile<1>(Q, C, G, i, j0, j1, N, k, dQ, dC);
   }
 }
