@@ -26,6 +26,11 @@ export function wideShape(m: Interaction): { dim: number; block: number } {
   return { dim: 44, block: m.comparator === "block-l2" ? 4 : 1 };
 }
 
+/** Both corruption sides at the tiny and the wide shape, each with the words a test title names it by. */
+export const sideAndWidthCases = [true, false].flatMap((tailSide) => [false, true].map((wide) => ({
+  tailSide, wide, label: `${tailSide ? "tail" : "head"} side${wide ? ", wide (dim 44, B 7, N 70)" : ""}`,
+})));
+
 export function tinySpec(m: Interaction, encoder: EncoderKind, seed: number, over: Partial<NativeTrainConfig> = {}, numEntities = 10, numRelations = 3,
   { dim, block } = tinyShape(m)): NativeSpec {
   const rng = new Rng(seed + 1000);

@@ -11,7 +11,7 @@ import { referenceScore } from "../../src/models/interaction.js";
 import { encodeRow } from "../../src/models/reference.js";
 import { getInteraction, interactionNames } from "../../src/models/registry.js";
 import { modelShape } from "../../src/models/tables.js";
-import { randomIds, referenceEncoders, tinySpec, wideShape } from "./fixtures.js";
+import { randomIds, referenceEncoders, sideAndWidthCases, tinySpec, wideShape } from "./fixtures.js";
 
 describe("registries", () => {
   it("native kernels and TS interactions have the same names", () => {
@@ -33,8 +33,8 @@ describe("registries", () => {
 describe("chunked == aligned == float64 reference", () => {
   for (const name of interactionNames()) {
     for (const encoder of ["shallow", "concat"] as const) {
-      for (const [tailSide, wide] of [[true, false], [false, false], [true, true], [false, true]] as const) {
-        it(`${name} ${encoder} ${tailSide ? "tail" : "head"} side${wide ? ", wide (dim 44, B 7, N 70)" : ""}`, () => {
+      for (const { tailSide, wide, label } of sideAndWidthCases) {
+        it(`${name} ${encoder} ${label}`, () => {
           const m = getInteraction(name);
           const spec = wide ? tinySpec(m, encoder, 21, {}, 10, 3, wideShape(m)) : tinySpec(m, encoder, 21);
           const rng = new Rng(3);

@@ -11,14 +11,14 @@ import { loadTfjs } from "../../src/backends/tfjs/load.js";
 import { Rng } from "../../src/core/rng.js";
 import { getInteraction, interactionNames } from "../../src/models/registry.js";
 import { modelShape } from "../../src/models/tables.js";
-import { randomIds, tinySpec, wideShape } from "./fixtures.js";
+import { randomIds, sideAndWidthCases, tinySpec, wideShape } from "./fixtures.js";
 
 describe("native backward == tfjs autograd", async () => {
   const { tf } = await loadTfjs();
   it("tfjs kernels cover the registry", () => assert.deepEqual(tfInteractionNames().sort(), interactionNames().sort()));
   for (const name of interactionNames()) {
-    for (const [tailSide, wide] of [[true, false], [false, false], [true, true], [false, true]] as const) {
-      it(`${name} ${tailSide ? "tail" : "head"} side${wide ? ", wide (dim 44, B 7, N 70)" : ""}`, () => {
+    for (const { tailSide, wide, label } of sideAndWidthCases) {
+      it(`${name} ${label}`, () => {
         const m = getInteraction(name);
         const spec = wide ? tinySpec(m, "shallow", 13, { batch: 7, negatives: 70 }, 10, 3, wideShape(m)) : tinySpec(m, "shallow", 13);
         const rng = new Rng(17);

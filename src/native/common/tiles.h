@@ -13,11 +13,11 @@
 
 namespace kgc::tiles {
 
+using vec::rsqrtNewton;
 constexpr float kModEps = 1e-30f;  // inside each complex modulus: |0| has gradient 0, not NaN
 constexpr int kJBlock = 64;
 
 #ifdef __AVX512F__
-using vec::rsqrtNewton;
 constexpr int kScoreRows = 4, kBackwardRows = 4;  // queries per tile (32 zmm registers)
 
 template <int NI>
@@ -157,12 +157,6 @@ inline float hsum(__m256 v) {
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
   return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
 }
-// 1/sqrt(s) to ~22 bits: rsqrt (12 bits) and one Newton step
-inline __m256 rsqrtNewton(__m256 s) {
-  const __m256 r = _mm256_rsqrt_ps(s);
-  return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), r), _mm256_fnmadd_ps(_mm256_mul_ps(s, r), r, _mm256_set1_ps(3.0f)));
-}
-
 template <int NI>
 void modulusBlockScoreTile(const float* Q, const float* C, int i0, int j0, int j1, int N, int k, float gamma, float* S) {
   const __m256 eps = _mm256_set1_ps(kModEps);

@@ -1,5 +1,6 @@
 // AVX-512 exp and log(1 + e) for the loss (glibc's vector maths is only used under full
-// -ffast-math, which we do not use because the divergence check needs isfinite).
+// -ffast-math, which we do not use because the divergence check needs isfinite); 1/sqrt for the
+// comparators' tiles, on AVX-512 and on AVX2 + FMA.
 #pragma once
 #ifdef __AVX512F__
 #include <immintrin.h>
@@ -45,6 +46,18 @@ inline __m512 rsqrtNewton(__m512 s) {
 
 inline __mmask16 tailMask(int remaining) {
   return remaining >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << remaining) - 1);
+}
+
+}  // namespace kgc::vec
+#elif defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+
+namespace kgc::vec {
+
+// 1/sqrt(s) to ~22 bits: rsqrt (12 bits) and one Newton step
+inline __m256 rsqrtNewton(__m256 s) {
+  const __m256 r = _mm256_rsqrt_ps(s);
+  return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), r), _mm256_fnmadd_ps(_mm256_mul_ps(s, r), r, _mm256_set1_ps(3.0f)));
 }
 
 }  // namespace kgc::vec
