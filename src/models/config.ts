@@ -20,6 +20,7 @@ export const TrainConfigSchema = z.object({
   batch: int(1).default(1000).describe("positives per step (B)"),
   negatives: int(1).default(1000).describe("uniform negative entities shared by a group of query rows (N)"),
   negChunk: int(0).default(0).describe("query rows per negative group, each group drawing its own N (0 = one group: the whole batch; DGL-KE's neg_chunk_size)"),
+  dataNegatives: int(0).default(0).describe("of each group's N negatives, how many are the corrupted side (tail or head) of random training triples: the data's degree distribution, PBG's batch negatives; the rest uniform"),
   filterNegatives: z.boolean().default(false).describe("mask negatives that form a training triple with their query row (RotatE's filtered sampler; holds the dataset's adjacency in memory: ~16 bytes per training triple)"),
   loss: z.enum(["logsigmoid", "margin"]).default("logsigmoid").describe("self-adversarial log-sigmoid or plain margin loss"),
   advTemp: z.number().min(0).max(1e6).default(1).describe("self-adversarial temperature alpha (0 = plain mean)"),

@@ -41,7 +41,7 @@ export interface TrainStageResult {
 
 export function nativeTrainConfig(c: TrainConfig): NativeTrainConfig {
   return {
-    batch: c.batch, negatives: c.negatives, negChunk: c.negChunk, lossKind: c.loss === "margin" ? 1 : 0, advTemp: c.advTemp, margin: c.margin,
+    batch: c.batch, negatives: c.negatives, negChunk: c.negChunk, dataNegatives: c.dataNegatives, lossKind: c.loss === "margin" ? 1 : 0, advTemp: c.advTemp, margin: c.margin,
     reg: c.reg, rowOptimizer: c.optimizer === "adam" ? 1 : 0, lr: c.lr, denseLr: c.denseLr, beta1: 0.9, beta2: 0.999, adamEps: 1e-8,
   };
 }

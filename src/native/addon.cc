@@ -100,13 +100,15 @@ Context parseContext(Napi::Env env, const Napi::Object& spec, bool withData) {
   t.B = int(num(cfg, "batch"));
   t.N = int(num(cfg, "negatives"));
   t.negChunk = int(num(cfg, "negChunk"));
+  t.dataNeg = int(num(cfg, "dataNegatives"));
   t.loss.kind = num(cfg, "lossKind") == 1 ? LossKind::Margin : LossKind::LogSigmoid;
   t.loss.advTemp = float(num(cfg, "advTemp"));
   t.loss.margin = float(num(cfg, "margin"));
   t.reg = float(num(cfg, "reg"));
   t.lr = float(num(cfg, "lr"));
   t.adam = {float(num(cfg, "denseLr")), float(num(cfg, "beta1")), float(num(cfg, "beta2")), float(num(cfg, "adamEps"))};
-  if (t.B <= 0 || t.N <= 0 || t.negChunk < 0) fail(env, "batch and negatives must be positive, negChunk >= 0");
+  if (t.B <= 0 || t.N <= 0 || t.negChunk < 0 || t.dataNeg < 0 || t.dataNeg > t.N)
+    fail(env, "batch and negatives must be positive, negChunk >= 0, 0 <= dataNegatives <= negatives");
   const Napi::Value known = spec.Get("known");
   if (!known.IsUndefined() && !known.IsNull()) {
     c.knownOut = parseAdjacency(env, known.As<Napi::Object>().Get("out").As<Napi::Object>(), c.numEntities);

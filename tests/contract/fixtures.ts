@@ -7,7 +7,7 @@ import type { ReferenceEncoder } from "../../src/models/reference.js";
 import { createSpec, type EncoderKind } from "../../src/models/tables.js";
 
 export const tinyConfig = (over: Partial<NativeTrainConfig> = {}): NativeTrainConfig => ({
-  batch: 4, negatives: 5, negChunk: 0, lossKind: 0, advTemp: 1, margin: 1, reg: 0, rowOptimizer: 0, lr: 0.1,
+  batch: 4, negatives: 5, negChunk: 0, dataNegatives: 0, lossKind: 0, advTemp: 1, margin: 1, reg: 0, rowOptimizer: 0, lr: 0.1,
   denseLr: 1e-3, beta1: 0.9, beta2: 0.999, adamEps: 1e-8, ...over,
 });
 

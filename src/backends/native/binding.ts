@@ -38,6 +38,8 @@ export interface NativeTrainConfig {
   negatives: number;
   /** query rows per negative group (0 = the whole batch): a batch draws negativeCount(config) ids */
   negChunk: number;
+  /** of a group's negatives, how many are the corrupted side of random training triples (the rest uniform) */
+  dataNegatives: number;
   /** 0 = self-adversarial log-sigmoid, 1 = margin */
   lossKind: 0 | 1;
   advTemp: number;
@@ -258,6 +260,7 @@ export function validateSpec(spec: NativeSpec, withData: boolean): void {
   need(Number.isInteger(c.batch) && c.batch > 0, "batch", "must be a positive integer");
   need(Number.isInteger(c.negatives) && c.negatives > 0, "negatives", "must be a positive integer");
   need(Number.isInteger(c.negChunk) && c.negChunk >= 0, "negChunk", "must be an integer >= 0");
+  need(Number.isInteger(c.dataNegatives) && c.dataNegatives >= 0 && c.dataNegatives <= c.negatives, "dataNegatives", `must be an integer in [0, negatives = ${c.negatives}]`);
   need(c.advTemp >= 0 && c.advTemp <= 1e6, "advTemp", "must be in [0, 1e6]");
   if (spec.known && !validatedKnown.has(spec.known)) {
     for (const side of ["out", "in"] as const) checkAdjacency(spec.known[side], spec.entity.numRows, spec.relation.numRows, `known.${side}`);

@@ -282,9 +282,11 @@ TrainResult trainSteps(const Context& c, const TrainCounters& k, int threads, in
         w.t[i] = data.tail[e];
         if (data.posWeight) wPos[i] = data.posWeight[e];
       }
-      for (int j = 0; j < NN; j++) w.neg[j] = int32_t(rng.below(uint64_t(c.numEntities)));
       const bool tailSide = local % 2 == 0;
       local++;
+      const int32_t* side = tailSide ? data.tail : data.head;
+      for (int j = 0; j < NN; j++)
+        w.neg[j] = j % c.cfg.N < c.cfg.dataNeg ? side[rng.below(uint64_t(data.n))] : int32_t(rng.below(uint64_t(c.numEntities)));
       const double loss = forwardBackward(c, w, w.h.data(), w.r.data(), w.t.data(), w.neg.data(),
                                           data.posWeight ? wPos.data() : nullptr, tailSide);
       if (!std::isfinite(loss)) {

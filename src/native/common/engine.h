@@ -1,5 +1,6 @@
 // Training engine: one step = sample B positives (thread's shard of a permutation) and, for each
-// group of negChunk query rows, N uniform negatives shared by the group (DGL-KE's chunks), encode
+// group of negChunk query rows, N negatives shared by the group (DGL-KE's chunks): dataNeg of them
+// the corrupted side of random training triples (PBG's batch negatives), the rest uniform; encode
 // the unique rows, apply the relation operator, compare (known training triples among the
 // negatives masked, when given), loss, backward, then sparse row updates (row-wise Adagrad or
 // lazy Adam) and Adam on dense encoder weights. T threads run steps Hogwild-style over the
@@ -20,6 +21,7 @@ namespace kgc {
 struct TrainConfig {
   int B = 0, N = 0;
   int negChunk = 0;          // query rows sharing one draw of N negatives (0 = the whole batch)
+  int dataNeg = 0;           // of a group's N negatives, how many are drawn from the corrupted side of the training data
   LossConfig loss{LossKind::LogSigmoid, 1.0f, 1.0f};
   float reg = 0;             // L3 coefficient on raw rows touched by the batch
   bool rowAdam = false;      // rows: lazy Adam (moments of the batch's rows only) instead of row-wise Adagrad

@@ -61,6 +61,23 @@ describe("training loop", () => {
     });
   }
 
+  it("dataNegatives: negatives drawn from the data never touch an entity outside every training triple", async () => {
+    const used = 40; // entities >= used are in no triple: only uniform negatives reach their rows
+    const unusedMoved = async (dataNegatives: number): Promise<boolean> => {
+      const spec = toySpec("rotate", 5, 0.1, { dataNegatives });
+      const g = toyGraph();
+      const keep = Array.from({ length: g.length }, (_, i) => i).filter((i) => g.head[i]! < used);
+      const head = Int32Array.from(keep, (i) => g.head[i]!), tail = Int32Array.from(keep, (i) => g.tail[i]! % used);
+      spec.data = { length: keep.length, head, relation: Int32Array.from(keep, (i) => g.relation[i]!), tail, perm: Int32Array.from(keep, (_, i) => i) };
+      const before = spec.entity.rows.slice(used * 16);
+      await train(spec, newCounters(1, 5), 40);
+      return spec.entity.rows.slice(used * 16).some((v, i) => v !== before[i]);
+    };
+    assert.equal(await unusedMoved(16), false, "all 16 of 16 negatives from the data");
+    assert.equal(await unusedMoved(8), true, "8 of 16 uniform");
+    assert.equal(await unusedMoved(0), true, "all uniform");
+  });
+
   it("--threads 1 with the same seed is bit-reproducible", async () => {
     const a = toySpec("rotate", 3), b = toySpec("rotate", 3);
     await train(a, newCounters(1, 9), 50);
