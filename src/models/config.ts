@@ -18,7 +18,7 @@ export const TrainConfigSchema = z.object({
   gamma: z.number().positive().optional().describe("margin gamma of distance models (default: the model's)"),
   encoder: z.enum(["shallow", "concat"]).default("shallow").describe("shallow: learned rows; concat: W [feature ; row] + b"),
   batch: int(1).default(1000).describe("positives per step (B)"),
-  negatives: int(1).default(1000).describe("uniform negative entities shared by a group of query rows (N)"),
+  negatives: int(1).default(1000).describe("negative entities shared by a group of query rows (N): uniform, except the dataNegatives drawn from the data"),
   negChunk: int(0).default(0).describe("query rows per negative group, each group drawing its own N (0 = one group: the whole batch; DGL-KE's neg_chunk_size)"),
   dataNegatives: int(0).default(0).describe("of each group's N negatives, how many are the corrupted side (tail or head) of random training triples: the data's degree distribution, PBG's batch negatives; the rest uniform"),
   filterNegatives: z.boolean().default(false).describe("mask negatives that form a training triple with their query row (RotatE's filtered sampler; holds the dataset's adjacency in memory: ~16 bytes per training triple)"),

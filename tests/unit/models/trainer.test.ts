@@ -69,12 +69,14 @@ describe("training loop", () => {
       const keep = Array.from({ length: g.length }, (_, i) => i).filter((i) => g.head[i]! < used);
       const head = Int32Array.from(keep, (i) => g.head[i]!), tail = Int32Array.from(keep, (i) => g.tail[i]! % used);
       spec.data = { length: keep.length, head, relation: Int32Array.from(keep, (i) => g.relation[i]!), tail, perm: Int32Array.from(keep, (_, i) => i) };
-      const before = spec.entity.rows.slice(used * 16);
+      const width = spec.entity.rows.length / E;
+      const before = spec.entity.rows.slice(used * width);
       await train(spec, newCounters(1, 5), 40);
-      return spec.entity.rows.slice(used * 16).some((v, i) => v !== before[i]);
+      return spec.entity.rows.slice(used * width).some((v, i) => v !== before[i]);
     };
-    assert.equal(await unusedMoved(16), false, "all 16 of 16 negatives from the data");
-    assert.equal(await unusedMoved(8), true, "8 of 16 uniform");
+    const n = toySpec("rotate", 5).config.negatives;
+    assert.equal(await unusedMoved(n), false, `all ${n} of ${n} negatives from the data`);
+    assert.equal(await unusedMoved(n / 2), true, `${n / 2} of ${n} uniform`);
     assert.equal(await unusedMoved(0), true, "all uniform");
   });
 
