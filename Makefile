@@ -30,12 +30,14 @@ dist/.built: node_modules/.installed build/Release/kgc_native.node tsconfig.json
 	npx tsc -p tsconfig.json
 	@touch $@
 
+# make reruns a stage only when its inputs changed, so its rules pass --force: replacing the
+# stage's own earlier output is what the rerun is for (kgc still refuses folders it did not write)
 # --- data stage -------------------------------------------------------------------------------
 data/raw/synth/meta.json: | dist/.built
-	$(KGC) data synth --out data/raw/synth --seed $(SEED) $(SYNTH_FLAGS)
+	$(KGC) data synth --out data/raw/synth --seed $(SEED) --force $(SYNTH_FLAGS)
 
 data/synth/manifest.json: data/raw/synth/meta.json | dist/.built
-	$(KGC) data import --ogb data/raw/synth --name synth --out data
+	$(KGC) data import --ogb data/raw/synth --name synth --out data --force
 
 data/$(DS)/stats.json: data/$(DS)/manifest.json
 	$(KGC) data stats data/$(DS) --json > $@.tmp && mv $@.tmp $@
@@ -44,7 +46,7 @@ data/$(DS)/stats.json: data/$(DS)/manifest.json
 MODEL ?= rotate
 TRAIN_STEPS ?= 2000
 models/$(DS)/$(MODEL)/entity.npy: data/$(DS)/manifest.json
-	$(KGC) train --data data/$(DS) --model $(MODEL) --steps $(TRAIN_STEPS) --seed $(SEED)
+	$(KGC) train --data data/$(DS) --model $(MODEL) --steps $(TRAIN_STEPS) --seed $(SEED) --force
 
 # --- evaluation and scoring ---------------------------------------------------------------------
 EVAL_PROTOCOL ?= candidates

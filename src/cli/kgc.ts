@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from "commander";
-import { KgcError } from "../core/errors.js";
+import { KgcError, systemErrorAsKgc } from "../core/errors.js";
 import { registerDataCommand } from "./commands/data.js";
 import { registerEvalCommand } from "./commands/eval.js";
 import { registerScoreCommand } from "./commands/score.js";
@@ -24,16 +24,21 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** The message of an error no stage translated: an allocation failure says so, anything else is internal. */
+function unexpectedProblem(err: unknown): string {
+  if (err instanceof RangeError && /allocation|Invalid (typed )?array length|Array buffer/i.test(err.message)) return `out of memory: ${err.message}`;
+  return `internal error: ${err instanceof Error ? err.message : String(err)} (KGC_DEBUG=1 prints the stack)`;
+}
+
 async function main(): Promise<void> {
   try {
     await buildProgram().parseAsync(process.argv);
   } catch (err) {
-    if (err instanceof KgcError) {
-      process.stderr.write(`kgc: error: ${err.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    throw err;
+    // every failure is one `kgc: error:` line; a stack only on request
+    const known = err instanceof KgcError ? err : systemErrorAsKgc(err);
+    process.stderr.write(`kgc: error: ${known ? known.message : unexpectedProblem(err)}\n`);
+    if (process.env["KGC_DEBUG"] && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = known ? 2 : 1;
   }
 }
 

@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { KgcError } from "../core/errors.js";
 import { emptyTriples, type CandidateQueries, type Triples } from "../core/types.js";
 import { readTriplesArrow } from "../io/arrow.js";
-import { DatasetFiles, SPLITS, type DatasetManifest, type SplitName } from "../io/manifest.js";
+import { DatasetFiles, SPLITS, type DatasetManifest, type FeatureInfo, type SplitName } from "../io/manifest.js";
 import { NpyRowReader, readNpyInt32 } from "../io/npy.js";
 import { loadCsr, type Csr, type Direction } from "./csr.js";
 import { Dictionary } from "./dictionary.js";
@@ -31,7 +31,9 @@ export class Dataset {
       throw new KgcError(path, `corrupt manifest (${(err as Error).message})`);
     }
     if (parsed.format !== "kgc-dataset/1") throw new KgcError(path, `unknown dataset format '${String(parsed.format)}'`);
-    this.manifest = parsed;
+    // feature paths are the manifest's folder's business, never the working folder's
+    const at = (f: FeatureInfo | null): FeatureInfo | null => (f ? { ...f, path: resolve(this.dir, f.path) } : null);
+    this.manifest = { ...parsed, entityFeatures: at(parsed.entityFeatures), relationFeatures: at(parsed.relationFeatures) };
   }
 
   get name(): string {

@@ -38,15 +38,32 @@ export class Dictionary {
 
   constructor(readonly path: string, private readonly counts: Record<Kind, number>) {
     if (!existsSync(path)) throw new KgcError(path, "dictionary not found (is this a prepared dataset folder?)");
-    this.db = new Database(path, { readonly: true, fileMustExist: true });
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'named'").get() as { value: string } | undefined;
-    this.named = row?.value === "1";
+    try {
+      this.db = new Database(path, { readonly: true, fileMustExist: true });
+      const row = this.db.prepare("SELECT value FROM meta WHERE key = 'named'").get() as { value: string } | undefined;
+      this.named = row?.value === "1";
+    } catch (err) {
+      throw this.corrupt(err);
+    }
+  }
+
+  /** A SQLite failure (a truncated or overwritten file opens and fails at its first damaged page). */
+  private corrupt(err: unknown): KgcError {
+    return err instanceof KgcError ? err : new KgcError(this.path, `corrupt dictionary (${(err as Error).message}); re-import the dataset`);
+  }
+
+  private query<T>(run: () => T): T {
+    try {
+      return run();
+    } catch (err) {
+      throw this.corrupt(err);
+    }
   }
 
   /** Id of a name, or of a decimal id string for unnamed datasets; throws a KgcError when unknown. */
   idOf(kind: Kind, name: string): number {
     if (this.named) {
-      const row = this.db.prepare(`SELECT id FROM ${TABLE[kind]} WHERE name = ?`).get(name) as { id: number } | undefined;
+      const row = this.query(() => this.db.prepare(`SELECT id FROM ${TABLE[kind]} WHERE name = ?`).get(name) as { id: number } | undefined);
       if (row) return row.id;
       if (!/^\d+$/.test(name)) throw new KgcError(this.path, `unknown ${kind} name '${name}'`);
     }
@@ -59,14 +76,14 @@ export class Dictionary {
   nameOf(kind: Kind, id: number): string {
     if (!(Number.isInteger(id) && id >= 0 && id < this.counts[kind])) throw new KgcError(this.path, `${kind} id ${id} outside 0..${this.counts[kind] - 1}`);
     if (!this.named) return String(id);
-    const row = this.db.prepare(`SELECT name FROM ${TABLE[kind]} WHERE id = ?`).get(id) as { name: string } | undefined;
+    const row = this.query(() => this.db.prepare(`SELECT name FROM ${TABLE[kind]} WHERE id = ?`).get(id) as { name: string } | undefined);
     return row ? row.name : String(id);
   }
 
   /** All names in id order (unnamed datasets: null). */
   allNames(kind: Kind): string[] | null {
     if (!this.named) return null;
-    return (this.db.prepare(`SELECT name FROM ${TABLE[kind]} ORDER BY id`).all() as { name: string }[]).map((r) => r.name);
+    return this.query(() => this.db.prepare(`SELECT name FROM ${TABLE[kind]} ORDER BY id`).all() as { name: string }[]).map((r) => r.name);
   }
 
   close(): void {

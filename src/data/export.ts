@@ -1,6 +1,5 @@
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { writeFileAtomic } from "../core/atomic.js";
+import { basename, join } from "node:path";
+import { checkOutputFolder, withAtomicDir, writeFileAtomic } from "../core/atomic.js";
 import { warn } from "../core/log.js";
 import { writeCandidatesArrow, writeTriplesArrow } from "../io/arrow.js";
 import { SPLITS } from "../io/manifest.js";
@@ -16,8 +15,15 @@ import { META_FILE, type FolderMeta } from "./named-splits.js";
  */
 export type ExportFormat = "arrow" | "parquet" | "tsv";
 
-export async function exportDataset(ds: Dataset, outDir: string, format: ExportFormat): Promise<string[]> {
-  mkdirSync(outDir, { recursive: true });
+/** Writes the export as one folder artefact (kind "export"): a user's folder or file at `outDir` is refused. */
+export async function exportDataset(ds: Dataset, finalDir: string, format: ExportFormat, force = false): Promise<string[]> {
+  checkOutputFolder(finalDir, "export", force);
+  const names = await withAtomicDir(finalDir, (tmp) => exportInto(ds, tmp, format), { kind: "export", replace: force });
+  return names.map((name) => join(finalDir, name));
+}
+
+/** Writes the files into `outDir`; returns their names. */
+async function exportInto(ds: Dataset, outDir: string, format: ExportFormat): Promise<string[]> {
   const written: string[] = [];
   const dictionary = ds.dictionary();
   const names = (kind: "entity" | "relation", n: number): string[] => dictionary.allNames(kind) ?? Array.from({ length: n }, (_, i) => String(i));
@@ -28,7 +34,7 @@ export async function exportDataset(ds: Dataset, outDir: string, format: ExportF
       if (format === "arrow") await writeTriplesArrow(path, triples);
       else if (format === "parquet") await writeTriplesParquet(path, triples);
       else await writeTsvTriples(path, triples, names("entity", ds.numEntities), names("relation", ds.numRelations));
-      written.push(path);
+      written.push(basename(path));
     }
     const queries = ds.queries(split);
     if (!queries) continue;
@@ -39,12 +45,12 @@ export async function exportDataset(ds: Dataset, outDir: string, format: ExportF
     const qPath = join(outDir, `${split}-candidates.${format}`);
     if (format === "arrow") await writeCandidatesArrow(qPath, queries);
     else await writeCandidatesParquet(qPath, queries);
-    written.push(qPath);
+    written.push(basename(qPath));
   }
   if (format !== "tsv") {
     const meta: FolderMeta = { num_entities: ds.numEntities, num_relations: ds.numRelations };
     writeFileAtomic(join(outDir, META_FILE), JSON.stringify(meta, null, 2));
-    written.push(join(outDir, META_FILE));
+    written.push(META_FILE);
   }
   return written;
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { KgcError } from "../core/errors.js";
+import { warn } from "../core/log.js";
 import { emptyTriples, type CandidateQueries, type Triples } from "../core/types.js";
 import { readCandidatesArrow, readTriplesArrow } from "../io/arrow.js";
 import type { SplitName } from "../io/manifest.js";
@@ -53,6 +54,7 @@ export async function readNamedSplits(dir: string, format: TableFormat): Promise
     const file = findSplitFile(dir, format, split);
     if (!file) {
       if (split === "train") throw new KgcError(join(dir, FILE_NAMES[format]("train")[0]!), `missing ${format} training file`);
+      warn(`${dir}: no ${split} file (${FILE_NAMES[format](split).join(" or ")}); the ${split} split is empty`);
       continue;
     }
     splits[split] =
@@ -67,6 +69,7 @@ export async function readNamedSplits(dir: string, format: TableFormat): Promise
       if (existsSync(file)) candidates[split] = format === "arrow" ? await readCandidatesArrow(file) : await readCandidatesParquet(file);
     }
   }
+  warnUnseen(dir, splits);
   const named = entities.size > 0;
   if (named) return { numEntities: entities.size, numRelations: relations.size, entityNames: entities.names, relationNames: relations.names, splits, candidates };
   // integer ids: counts from meta.json, else from the largest id seen
@@ -80,10 +83,54 @@ export async function readNamedSplits(dir: string, format: TableFormat): Promise
   }
   for (const q of Object.values(candidates)) for (const c of q.candidates) maxEntity = Math.max(maxEntity, c);
   const metaPath = join(dir, META_FILE);
-  const meta = existsSync(metaPath) ? (JSON.parse(readFileSync(metaPath, "utf8")) as FolderMeta) : null;
+  const meta = existsSync(metaPath) ? readFolderMeta(metaPath) : null;
   const numEntities = meta?.num_entities ?? maxEntity + 1;
   const numRelations = meta?.num_relations ?? maxRelation + 1;
   if (maxEntity >= numEntities) throw new KgcError(metaPath, `num_entities ${numEntities} but the tables use entity id ${maxEntity}`);
   if (maxRelation >= numRelations) throw new KgcError(metaPath, `num_relations ${numRelations} but the tables use relation id ${maxRelation}`);
   return { numEntities, numRelations, entityNames: null, relationNames: null, splits, candidates };
+}
+
+/**
+ * Warns, with counts, when valid/test triples name entities or relations that never occur in
+ * train: their embeddings stay at their random initialisation, so those triples rank by chance.
+ */
+export function warnUnseen(dir: string, splits: Record<SplitName, Triples>): void {
+  const train = splits.train;
+  const seenEntity = new Set<number>();
+  const seenRelation = new Set<number>();
+  for (let i = 0; i < train.length; i++) {
+    seenEntity.add(train.head[i]!).add(train.tail[i]!);
+    seenRelation.add(train.relation[i]!);
+  }
+  for (const split of ["valid", "test"] as const) {
+    const t = splits[split];
+    const entities = new Set<number>();
+    const relations = new Set<number>();
+    let triples = 0;
+    for (let i = 0; i < t.length; i++) {
+      const h = t.head[i]!, r = t.relation[i]!, tail = t.tail[i]!;
+      if (seenEntity.has(h) && seenEntity.has(tail) && seenRelation.has(r)) continue;
+      triples++;
+      for (const e of [h, tail]) if (!seenEntity.has(e)) entities.add(e);
+      if (!seenRelation.has(r)) relations.add(r);
+    }
+    if (triples > 0) {
+      warn(`${dir}: ${triples} of ${t.length} ${split} triples name entities or relations unseen in train (${entities.size} entities, ${relations.size} relations); they keep random embeddings`);
+    }
+  }
+}
+
+function readFolderMeta(path: string): FolderMeta {
+  let meta: Partial<FolderMeta>;
+  try {
+    meta = JSON.parse(readFileSync(path, "utf8")) as Partial<FolderMeta>;
+  } catch (err) {
+    throw new KgcError(path, `not valid JSON (${(err as Error).message})`);
+  }
+  for (const key of ["num_entities", "num_relations"] as const) {
+    const v = meta?.[key];
+    if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new KgcError(path, `${key} must be a positive integer, got ${JSON.stringify(v)}`);
+  }
+  return meta as FolderMeta;
 }

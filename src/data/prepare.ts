@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { withAtomicDir, writeFileAtomic } from "../core/atomic.js";
+import { checkOutputFolder, withAtomicDir, writeFileAtomic } from "../core/atomic.js";
+import { withOutputLock } from "../core/output-lock.js";
 import { KgcError } from "../core/errors.js";
 import { info } from "../core/log.js";
 import { startProgress } from "../core/progress.js";
@@ -15,6 +16,7 @@ import { writeDictionary } from "./dictionary.js";
 import { convertCandidates, inspectOgbFolder, ogbTrainSource, readCorrectIndex, readOgbQueries, type OgbCounts } from "./ogb-wikikg90m.js";
 import { readNamedSplits, type NamedSplits } from "./named-splits.js";
 import { memoryTripleSource, type TripleSource } from "./triple-source.js";
+import { hashTriples, TripleHasher } from "./triple-hash.js";
 
 /**
  * The data stage: turns a raw source (OGB WikiKG90M folder, TSV folder, Arrow or Parquet files)
@@ -35,15 +37,25 @@ export interface ImportOptions {
   seed: number;
   /** working-set budget in bytes for the out-of-core adjacency build */
   memoryBudget: number;
+  /** replace an existing dataset of that name (kept whole until the new one is complete) */
+  force?: boolean;
 }
 
 export async function importDataset(options: ImportOptions): Promise<DatasetManifest> {
   const { source } = options;
   if (!existsSync(source.path)) throw new KgcError(source.path, "input not found");
-  return withAtomicDir(resolve(options.outDir), async (dir) =>
-    source.kind === "ogb" ? importOgb(source.path, source.counts, dir, options) : importNamed(await readNamedSplits(source.path, source.kind), dir, options, `${source.kind}:${resolve(source.path)}`),
-  );
+  const outDir = resolve(options.outDir);
+  // one writer for the whole import; a bad output path is refused before any input is read
+  return withOutputLock(outDir, "data import", () => {
+    checkOutputFolder(options.outDir, DATASET_KIND, options.force ?? false);
+    return withAtomicDir(outDir, async (dir) =>
+      source.kind === "ogb" ? importOgb(source.path, source.counts, dir, options) : importNamed(await readNamedSplits(source.path, source.kind), dir, options, `${source.kind}:${resolve(source.path)}`),
+    { kind: DATASET_KIND, replace: options.force ?? false });
+  });
 }
+
+/** The artefact kind of a prepared dataset folder (its .kgc-artefact.json marker). */
+export const DATASET_KIND = "dataset";
 
 function emptySplit(): SplitInfo {
   return { triples: 0, queries: 0, candidatesPerQuery: 0, hasAnswers: false };
@@ -58,9 +70,11 @@ async function importOgb(root: string, counts: OgbCounts, dir: string, options: 
 
   // train: npy → Arrow, streamed
   const progress = startProgress("train triples", train.length, "triples");
+  const hasher = new TripleHasher();
   const progressed = function* (): Generator<Triples> {
     let done = 0;
     for (const chunk of train.chunks()) {
+      hasher.update(chunk);
       yield chunk;
       progress.update((done += chunk.length));
     }
@@ -96,7 +110,7 @@ async function importOgb(root: string, counts: OgbCounts, dir: string, options: 
     numEntities, numRelations, splits, entityNames: null, relationNames: null,
     entityFeatures: layout.entityFeat ? checkFeatures(layout.entityFeat, numEntities) : null,
     relationFeatures: layout.relationFeat ? checkFeatures(layout.relationFeat, numRelations) : null,
-    source: `ogb:${layout.root}`, seed: null,
+    source: `ogb:${layout.root}`, seed: null, trainHash: hasher.digest(),
   });
 }
 
@@ -145,6 +159,7 @@ async function importNamed(named: NamedSplits, dir: string, options: ImportOptio
   return finishDataset(dir, options, memoryTripleSource(named.splits.train), {
     numEntities, numRelations, splits, entityNames: named.entityNames, relationNames: named.relationNames,
     entityFeatures: null, relationFeatures: null, source, seed: options.candidates > 0 ? options.seed : null,
+    trainHash: hashTriples(named.splits.train),
   });
 }
 
@@ -158,6 +173,7 @@ interface DatasetParts {
   relationFeatures: FeatureInfo | null;
   source: string;
   seed: number | null;
+  trainHash: string;
 }
 
 /** The parts every import ends with: adjacency, dictionary and the manifest (written last). */
@@ -176,6 +192,7 @@ function finishDataset(dir: string, options: ImportOptions, train: TripleSource,
     source: parts.source,
     seed: parts.seed,
     createdAt: new Date().toISOString(),
+    trainHash: parts.trainHash,
   };
   writeFileAtomic(join(dir, DatasetFiles.manifest), JSON.stringify(manifest, null, 2));
   return manifest;

@@ -1,6 +1,7 @@
 import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { withAtomicDir } from "../core/atomic.js";
+import { checkOutputFolder, withAtomicDir } from "../core/atomic.js";
+import { withOutputLock } from "../core/output-lock.js";
 import { startProgress } from "../core/progress.js";
 import { Rng } from "../core/rng.js";
 import type { Triples } from "../core/types.js";
@@ -94,7 +95,15 @@ export function drawSyntheticGraph(options: SynthOptions): SyntheticGraph {
 }
 
 /** Generates the synthetic WikiKG90M into `outDir` (replacing it as a whole; nothing on failure). */
-export async function generateSynthetic(options: SynthOptions, outDir: string): Promise<SynthSummary> {
+export async function generateSynthetic(options: SynthOptions, outDir: string, force = false): Promise<SynthSummary> {
+  // one writer for the whole stage; a bad --out is refused before the seconds spent drawing
+  return withOutputLock(outDir, "data synth", () => {
+    checkOutputFolder(outDir, "synth", force);
+    return writeSynthetic(options, outDir, force);
+  });
+}
+
+function writeSynthetic(options: SynthOptions, outDir: string, force: boolean): Promise<SynthSummary> {
   const { options: o, world, triples, candidateSeed, featureSeed } = drawSyntheticGraph(options);
 
   return withAtomicDir(outDir, (tmp) => {
@@ -140,7 +149,7 @@ export async function generateSynthetic(options: SynthOptions, outDir: string): 
     writeFileSync(at(SYNTH_FILES.meta), `${JSON.stringify(metaOf(summary), null, 2)}\n`);
     writeFileSync(at(SYNTH_FILES.release), releaseNote(o));
     return summary;
-  });
+  }, { kind: "synth", replace: force });
 }
 
 /** meta.json: the OGB meta fields first, then the resolved options and what was planted. */

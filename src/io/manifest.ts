@@ -33,7 +33,7 @@ export interface SplitInfo {
 }
 
 export interface FeatureInfo {
-  /** absolute path of an npy file (float16/float32, [rows, dim]); referenced, not copied */
+  /** path of an npy file (float16/float32, [rows, dim]), referenced, not copied; a relative one is relative to the manifest's folder */
   path: string;
   dim: number;
 }
@@ -50,4 +50,6 @@ export interface DatasetManifest {
   source: string;
   seed: number | null;
   createdAt: string;
+  /** sha256 of the train triples (data/triple-hash.ts); absent in datasets imported before it */
+  trainHash?: string;
 }

@@ -1,6 +1,5 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, rmSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
-import { commitTmp, tmpPathFor } from "../core/atomic.js";
+import { closeSync, fstatSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import { commitTmp, prepareFileOutput, tmpPathFor } from "../core/atomic.js";
 import { KgcError } from "../core/errors.js";
 import { float16ToFloat32, float32ToFloat16 } from "./float16.js";
 import { openForRead } from "./open-file.js";
@@ -393,7 +392,7 @@ export class NpyWriter {
   private closed = false;
 
   constructor(readonly path: string, readonly dtype: NpyDtype, readonly shape: readonly number[]) {
-    mkdirSync(dirname(path), { recursive: true });
+    prepareFileOutput(path);
     this.tmp = tmpPathFor(path);
     this.fd = openSync(this.tmp, "w");
     this.total = shape.reduce((a, b) => a * b, 1);

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import { withAtomicFile } from "../core/atomic.js";
 import { KgcError } from "../core/errors.js";
@@ -48,7 +49,7 @@ class ByteNameCache {
     this.id = new Int32Array(capacity);
   }
 
-  /** The id of the name in bytes [s, e) of `bytes` (viewed through `view`). */
+  /** The id of the name in bytes [s, e) of `bytes` (viewed through `view`); -1 when not valid UTF-8. */
   idOf(bytes: Uint8Array, view: DataView, s: number, e: number): number {
     let h = 0x811c9dc5 | 0;
     let k = s;
@@ -75,7 +76,10 @@ class ByteNameCache {
       }
       slot = (slot + 1) & this.mask;
     }
-    const id = this.index.idOf(Buffer.from(bytes.buffer, bytes.byteOffset + s, n).toString("utf8"));
+    const raw = Buffer.from(bytes.buffer, bytes.byteOffset + s, n);
+    // decoding invalid bytes would give U+FFFD and merge distinct names: the caller reports the line
+    if (!isUtf8(raw)) return -1;
+    const id = this.index.idOf(raw.toString("utf8"));
     this.insert(slot, bytes, s, n, h, id);
     return id;
   }
@@ -165,7 +169,7 @@ export interface TsvReadOptions {
  * Reads `head<TAB>relation<TAB>tail` lines, mapping names to ids through `entities` (heads and
  * tails share it) and `relations`, which may already hold names (ids stay stable across splits).
  * Throws a KgcError naming the file and line for an empty file, a line without exactly three
- * non-empty fields, or a blank line before the end.
+ * non-empty fields, a name that is not valid UTF-8, or a blank line before the end.
  */
 export function readTsvTriples(path: string, entities: NameIndex, relations: NameIndex, options: TsvReadOptions = {}): Triples {
   const fd = openForRead(path);
@@ -235,7 +239,12 @@ function parseLines(
         const which = tab1 === pos ? "head" : tab2 === tab1 + 1 ? "relation" : "tail";
         throw new KgcError(path, `line ${state.line}: empty ${which} name`);
       }
-      out.push(entities.idOf(buffer, view, pos, tab1), relations.idOf(buffer, view, tab1 + 1, tab2), entities.idOf(buffer, view, tab2 + 1, end));
+      const h = entities.idOf(buffer, view, pos, tab1), r = relations.idOf(buffer, view, tab1 + 1, tab2), t = entities.idOf(buffer, view, tab2 + 1, end);
+      if (h < 0 || r < 0 || t < 0) {
+        const which = h < 0 ? "head" : r < 0 ? "relation" : "tail";
+        throw new KgcError(path, `line ${state.line}: the ${which} name is not valid UTF-8 (names are kept exactly; re-encode the file as UTF-8)`);
+      }
+      out.push(h, r, t);
     }
     pos = lf + 1;
   }

@@ -40,6 +40,7 @@ export const TrainConfigSchema = z.object({
   validEvery: int(0).default(1000).describe("steps between sampled validations (0 = off)"),
   validSample: int(1).default(500).describe("validation triples per validation"),
   checkpointEvery: int(0).default(10000).describe("steps between checkpoints (0 = only at the end)"),
+  checkpointMinutes: z.number().min(0).default(10).describe("minutes between checkpoints as well, so a kill loses at most that much work (0 = by steps only)"),
   logEvery: int(1).default(100).describe("steps between metrics.jsonl lines"),
 });
 

@@ -2,18 +2,22 @@
  * The score stage: a trained model scores every candidate of a split's queries ->
  * <model-dir>/scores-<split>.npy, float32 [Q, K] (higher = more likely). Chunks of queries are
  * scored natively on C++ threads and streamed to an NpyWriter (tmp + rename on success), so the
- * Q x K matrix (1.36M x 1,001 on WikiKG90M) never sits in memory.
+ * Q x K matrix (1.36M x 1,001 on WikiKG90M) never sits in memory. One writer per output file: the
+ * stage holds the lock on it (output-lock.ts).
  */
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import { prepareFileOutput } from "../core/atomic.js";
 import { KgcError } from "../core/errors.js";
+import { withOutputLock } from "../core/output-lock.js";
 import { startProgress } from "../core/progress.js";
-import { openDataset } from "../data/dataset.js";
+import type { CandidateQueries } from "../core/types.js";
+import { openDataset, type Dataset } from "../data/dataset.js";
 import type { SplitName } from "../io/manifest.js";
 import { NpyWriter } from "../io/npy.js";
 import { openRegistry } from "../runs/index.js";
 import { scoreCandidateQueries } from "./candidate-scoring.js";
-import { loadTrainedModel, readModelConfig } from "./trained-model.js";
+import { loadTrainedModel, readModelConfig, type TrainedModel } from "./trained-model.js";
 
 export interface ScoreStageInput {
   modelDir: string;
@@ -44,35 +48,40 @@ export async function scoreStage(input: ScoreStageInput): Promise<ScoreStageResu
     const model = loadTrainedModel(input.modelDir, ds, saved);
     const threads = input.threads ?? model.config.threads ?? availableParallelism();
     const outPath = input.out ?? join(input.modelDir, `scores-${input.split}.npy`);
-    const Q = queries.head.length;
-    const K = queries.width;
-    const registry = openRegistry();
-    const run = registry.startRun({ stage: "score", dataset: ds.name, model: model.config.model, config: { split: input.split, modelDir: input.modelDir }, command: input.command });
-    const writer = new NpyWriter(outPath, "<f4", [Q, K]);
-    const progress = startProgress(`score ${input.split}`, Q, "queries");
-    const t0 = performance.now();
-    try {
-      await scoreCandidateQueries(model.spec, queries, threads, input.chunk ?? 4096, ({ start, count, scores }) => {
-        writer.write(scores);
-        progress.update(start + count);
-      });
-      writer.close();
-      progress.stop();
-      const seconds = (performance.now() - t0) / 1000;
-      const result = { outPath, queries: Q, width: K, seconds, scoresPerSecond: (Q * K) / seconds };
-      run.logMetrics({ scores_per_s: result.scoresPerSecond, seconds });
-      await run.addArtefact(outPath);
-      run.finish();
-      return result;
-    } catch (err) {
-      progress.stop();
-      writer.abort();
-      run.fail(err);
-      throw err;
-    } finally {
-      registry.close();
-    }
+    prepareFileOutput(outPath);
+    return await withOutputLock(outPath, "score", () => scoreInto(input, ds, model, queries, threads, outPath));
   } finally {
     ds.close();
+  }
+}
+
+async function scoreInto(input: ScoreStageInput, ds: Dataset, model: TrainedModel, queries: CandidateQueries, threads: number, outPath: string): Promise<ScoreStageResult> {
+  const Q = queries.head.length;
+  const K = queries.width;
+  const registry = openRegistry();
+  const run = registry.startRun({ stage: "score", dataset: ds.name, model: model.config.model, config: { split: input.split, modelDir: input.modelDir }, command: input.command });
+  const writer = new NpyWriter(outPath, "<f4", [Q, K]);
+  const progress = startProgress(`score ${input.split}`, Q, "queries");
+  const t0 = performance.now();
+  try {
+    await scoreCandidateQueries(model.spec, queries, threads, input.chunk ?? 4096, ({ start, count, scores }) => {
+      writer.write(scores);
+      progress.update(start + count);
+    });
+    writer.close();
+    progress.stop();
+    const seconds = (performance.now() - t0) / 1000;
+    const result = { outPath, queries: Q, width: K, seconds, scoresPerSecond: (Q * K) / seconds };
+    run.logMetrics({ scores_per_s: result.scoresPerSecond, seconds });
+    await run.addArtefact(outPath);
+    run.finish();
+    return result;
+  } catch (err) {
+    progress.stop();
+    writer.abort();
+    run.fail(err);
+    throw err;
+  } finally {
+    registry.close();
   }
 }

@@ -82,7 +82,7 @@ export function loadTrainedModel(modelDir: string, ds: Dataset, saved: SavedMode
   const trainedOn = typeof provenance["dataset"] === "string" ? (provenance["dataset"] as string) : "?";
   const fp = provenance["fingerprint"];
   if (typeof fp === "string" && fp !== datasetFingerprint(ds)) {
-    throw new KgcError(modelDir, `trained on dataset '${trainedOn}' whose entities/relations (dictionary) differ from ${ds.dir} ('${ds.name}')`);
+    throw new KgcError(modelDir, `trained on dataset '${trainedOn}' whose entities, relations or train triples differ from ${ds.dir} ('${ds.name}')`);
   }
   if (fp === undefined && trainedOn !== "?" && trainedOn !== ds.name) {
     throw new KgcError(modelDir, `trained on dataset '${trainedOn}', not '${ds.name}' (${ds.dir})`);

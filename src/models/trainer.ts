@@ -1,7 +1,8 @@
 /**
  * The training loop around the native engine: runs steps in chunks off the main thread (so the
  * progress bar keeps drawing), stops at the step or time budget, scales the learning rates by
- * their schedule, validates and checkpoints at their intervals, and stops on divergence
+ * their schedule, validates and checkpoints at their intervals (checkpoints by steps and by
+ * minutes, whichever comes first), and stops on divergence
  * (NaN/Inf loss or weights) without checkpointing the broken state. Works on a NativeSpec +
  * counters, so tests drive it with generated triples.
  */
@@ -20,6 +21,8 @@ export interface TrainLoopOptions {
   /** how the config's lr and denseLr change during the run (null: constant) */
   lrSchedule?: LrSchedule | null;
   checkpointEvery: number;
+  /** wall-clock ms between checkpoints as well (0 or absent: by steps only) */
+  checkpointMs?: number;
   validEvery: number;
   logEvery: number;
   label: string;
@@ -88,6 +91,7 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<TrainLoopRes
   };
   // the native calls see the same tables under a config with the scaled rates
   let view = { scale: 1, spec: o.spec };
+  let lastCheckpoint = performance.now();
   try {
     for (;;) {
       const step = o.counters.global[0]!;
@@ -124,9 +128,12 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<TrainLoopRes
         progress.update(o.stopStep !== null ? now : Math.min(Math.round(rec.seconds), Math.round(budgetS ?? 0)), fields);
       }
       if (o.validEvery > 0 && now % o.validEvery === 0 && o.onValidate) await o.onValidate(now);
-      if (o.checkpointEvery > 0 && now % o.checkpointEvery === 0 && o.onCheckpoint) {
+      const byStep = o.checkpointEvery > 0 && now % o.checkpointEvery === 0;
+      const byTime = (o.checkpointMs ?? 0) > 0 && performance.now() - lastCheckpoint >= o.checkpointMs!;
+      if ((byStep || byTime) && o.onCheckpoint) {
         if (!tablesFinite(o.spec)) throw new KgcError("training", `weights became NaN or infinite by step ${now}; stopped before checkpointing them`);
         await o.onCheckpoint(now);
+        lastCheckpoint = performance.now();
       }
     }
   } finally {

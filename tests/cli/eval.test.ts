@@ -69,8 +69,8 @@ describe("kgc eval / kgc score", () => {
 
   it("refuses a model whose dictionary differs (same name and counts, other entity names)", () => {
     const twin = importToy("toy", "x", 30, 12, join(root, "twin"));
-    expectError(["eval", "--model-dir", modelDir, "--data", twin], /dictionary\) differ/);
-    expectError(["score", "--model-dir", modelDir, "--data", twin, "--out", join(root, "s.npy")], /dictionary\) differ/, join(root, "s.npy"));
+    expectError(["eval", "--model-dir", modelDir, "--data", twin], /relations or train triples differ/);
+    expectError(["score", "--model-dir", modelDir, "--data", twin, "--out", join(root, "s.npy")], /relations or train triples differ/, join(root, "s.npy"));
   });
 
   it("refuses the candidate protocol and score on a split without candidates", () => {

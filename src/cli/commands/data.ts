@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { join } from "node:path";
 import { KgcError } from "../../core/errors.js";
+import { checkArtefactName } from "../../core/safe-names.js";
 import { info } from "../../core/log.js";
 import { computeStats, formatStats } from "../../data/stats.js";
 import { exportDataset, type ExportFormat } from "../../data/export.js";
@@ -37,13 +38,14 @@ export function registerDataCommand(program: Command): void {
     .option("--candidates <n>", "candidates per query (true tail included)", positiveInt, SYNTH_DEFAULTS.numCandidates)
     .option("--feature-dim <n>", "width of entity/relation features", positiveInt, SYNTH_DEFAULTS.featureDim)
     .option("--seed <n>", "random seed", nonNegativeInt, SYNTH_DEFAULTS.seed)
-    .action(async (o: { out: string; entities: number; relations: number; train: number; valid: number; test: number; candidates: number; featureDim: number; seed: number }) => {
+    .option("--force", "replace an existing synthetic dataset at --out (kept whole until the new one is complete)")
+    .action(async (o: { out: string; entities: number; relations: number; train: number; valid: number; test: number; candidates: number; featureDim: number; seed: number; force?: boolean }) => {
       const options: SynthOptions = {
         numEntities: o.entities, numRelations: o.relations, numTrain: o.train, numValid: o.valid, numTest: o.test,
         numCandidates: o.candidates, featureDim: o.featureDim, seed: o.seed,
       };
       await withRun({ stage: "synth", dataset: o.out, config: options }, async () => {
-        const summary = await generateSynthetic(options, o.out);
+        const summary = await generateSynthetic(options, o.out, o.force === true);
         info(`wrote ${summary.outDir}: popularity-baseline valid MRR ${summary.popularityValidMrr.toFixed(4)}, latent-oracle valid MRR ${summary.latentOracleValidMrr.toFixed(4)}`);
         return { popularity_valid_mrr: summary.popularityValidMrr, oracle_valid_mrr: summary.latentOracleValidMrr };
       });
@@ -63,7 +65,9 @@ export function registerDataCommand(program: Command): void {
     .option("--num-relations <n>", "OGB: relation count when there is no relation_feat.npy", positiveInt)
     .option("--memory-mb <mb>", "working-set budget (MB) of the out-of-core adjacency build", positiveInt, 256)
     .option("--seed <n>", "seed of the candidate sampling", nonNegativeInt, 0)
-    .action(async (o: { ogb?: string; tsv?: string; arrow?: string; parquet?: string; name: string; out: string; candidates: number; numEntities?: number; numRelations?: number; memoryMb: number; seed: number }) => {
+    .option("--force", "replace an existing dataset <out>/<name> (kept whole until the new one is complete)")
+    .action(async (o: { ogb?: string; tsv?: string; arrow?: string; parquet?: string; name: string; out: string; candidates: number; numEntities?: number; numRelations?: number; memoryMb: number; seed: number; force?: boolean }) => {
+      checkArtefactName(o.name, "--name");
       const source: ImportSource | null =
         o.ogb !== undefined ? { kind: "ogb", path: o.ogb, counts: { ...(o.numEntities ? { numEntities: o.numEntities } : {}), ...(o.numRelations ? { numRelations: o.numRelations } : {}) } }
         : o.tsv !== undefined ? { kind: "tsv", path: o.tsv }
@@ -73,7 +77,7 @@ export function registerDataCommand(program: Command): void {
       if (!source) throw new KgcError("kgc data import", "one of --ogb, --tsv, --arrow or --parquet is required");
       const outDir = join(o.out, o.name);
       await withRun({ stage: "data", dataset: o.name, config: { source, candidates: o.candidates, seed: o.seed } }, async (run) => {
-        const manifest = await importDataset({ source, outDir, name: o.name, candidates: o.candidates, seed: o.seed, memoryBudget: o.memoryMb * (1 << 20) });
+        const manifest = await importDataset({ source, outDir, name: o.name, candidates: o.candidates, seed: o.seed, memoryBudget: o.memoryMb * (1 << 20), force: o.force === true });
         await run.addArtefact(join(outDir, "manifest.json"));
         info(`prepared ${outDir}: ${manifest.numEntities.toLocaleString("en-US")} entities, ${manifest.numRelations} relations, ${manifest.splits.train.triples.toLocaleString("en-US")} train triples`);
         return { entities: manifest.numEntities, relations: manifest.numRelations, train_triples: manifest.splits.train.triples };
@@ -84,10 +88,11 @@ export function registerDataCommand(program: Command): void {
     .command("export")
     .description("write a prepared dataset's splits (and candidate tables) as Arrow, Parquet or TSV")
     .argument("<dataset>", "prepared dataset folder, e.g. data/synth")
-    .requiredOption("--out <dir>", "output folder")
+    .requiredOption("--out <dir>", "output folder (new, or an earlier export with --force)")
     .addOption(new Option("--format <format>", "output format").choices(["arrow", "parquet", "tsv"]).makeOptionMandatory())
-    .action(async (dir: string, o: { out: string; format: ExportFormat }) => {
-      const files = await exportDataset(openDataset(dir), o.out, o.format);
+    .option("--force", "replace an earlier export at --out (kept whole until the new one is complete)")
+    .action(async (dir: string, o: { out: string; format: ExportFormat; force?: boolean }) => {
+      const files = await exportDataset(openDataset(dir), o.out, o.format, o.force === true);
       info(`wrote ${files.length} files to ${o.out}`);
     });
 

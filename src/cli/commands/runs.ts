@@ -1,5 +1,7 @@
 import { type Command, InvalidArgumentError } from "commander";
-import { openRegistry } from "../../runs/index.js";
+import { existsSync } from "node:fs";
+import { KgcError } from "../../core/errors.js";
+import { openRegistry, registryPath } from "../../runs/index.js";
 import type { ArtefactRecord, MetricSummary, RunDetails, RunRecord, RunSummary } from "../../runs/index.js";
 
 /**
@@ -19,6 +21,9 @@ export function registerRunsCommand(program: Command): void {
     .option("--json", "print JSON instead of a table")
     .option("--registry <path>", "registry file (default: $KGC_REGISTRY or models/registry.sqlite)")
     .action((options: ListOptions, command: Command) => {
+      // a reading command creates nothing: no registry file means no runs
+      const path = registryPath(options.registry);
+      if (!existsSync(path)) return writerOf(command)(`no runs recorded in ${path}\n`);
       const registry = openRegistry(options.registry);
       try {
         const list = registry.listRuns({
@@ -41,6 +46,8 @@ export function registerRunsCommand(program: Command): void {
     .option("--json", "print JSON instead of text")
     .option("--registry <path>", "registry file (default: $KGC_REGISTRY or models/registry.sqlite)")
     .action((id: string, options: ShowOptions, command: Command) => {
+      const path = registryPath(options.registry);
+      if (!existsSync(path)) throw new KgcError(path, "no run registry here (nothing has run yet, or a wrong --registry)");
       const registry = openRegistry(options.registry);
       try {
         const run = registry.getRun(id);

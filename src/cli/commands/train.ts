@@ -29,6 +29,7 @@ export function registerTrainCommand(program: Command): void {
     .option("--optimizer <name>", "optimizer of the learned rows: adagrad (row-wise) | adam (lazy)")
     .option("--lr <x>", "learning rate of the learned rows", positiveNumber)
     .option("--resume", "continue from <out>/<dataset>/<model>/checkpoint")
+    .option("--force", "train a new model over an existing one (which stays until the new one is complete)")
     .option("--set <key=value>", "override any config field (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .action(async (o: TrainFlags) => {
       const fromFile = readConfigFile(o);
@@ -37,7 +38,7 @@ export function registerTrainCommand(program: Command): void {
         if (o[key] !== undefined) flags[key] = o[key];
       }
       const config = parseTrainConfig(applyOverrides({ ...fromFile, ...flags }, o.set), o.config ?? "flags");
-      const r = await trainStage({ dataDir: o.data, outRoot: o.out, config, resume: o.resume === true, command: process.argv.slice(1) });
+      const r = await trainStage({ dataDir: o.data, outRoot: o.out, config, resume: o.resume === true, force: o.force === true, command: process.argv.slice(1) });
       info(`trained ${config.model} to step ${r.step}: loss ${r.loss.toFixed(4)}, ${Math.round(r.posPerSecond)} positives/s -> ${r.outDir}`);
     });
 }
@@ -58,6 +59,7 @@ interface TrainFlags {
   optimizer?: string;
   lr?: number;
   resume?: boolean;
+  force?: boolean;
   set: string[];
 }
 

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { KgcError } from "../../../src/core/errors.js";
 import { readNpyFloat32, readNpyHeader, readNpyInt32 } from "../../../src/io/npy.js";
+import { ARTEFACT_MARKER, writeArtefactMarker } from "../../../src/core/atomic.js";
 import { drawSyntheticGraph, generateSynthetic, SYNTH_DEFAULTS, SYNTH_FILES, type SynthOptions, type SynthSummary } from "../../../src/data/synthetic.js";
 
 /** Tiny but structured: 8 types, 40 relations (every planted role present), 1001 candidates. */
@@ -72,7 +73,7 @@ describe("synthetic WikiKG90M: layout", () => {
       "entity_feat.npy", "relation_feat.npy", "test_hr.npy", "test_t_candidate.npy", "train_hrt.npy",
       "val_hr.npy", "val_t_candidate.npy", "val_t_correct_index.npy",
     ]);
-    assert.deepEqual(readdirSync(outDir).sort(), ["RELEASE_v1.txt", "answers", "meta.json", "processed"]);
+    assert.deepEqual(readdirSync(outDir).sort(), [ARTEFACT_MARKER, "RELEASE_v1.txt", "answers", "meta.json", "processed"]);
     const meta = JSON.parse(readFileSync(path(SYNTH_FILES.meta), "utf8")) as Record<string, unknown>;
     assert.equal(meta.num_entities, E);
     assert.equal(meta.num_relations, TINY.numRelations);
@@ -349,10 +350,11 @@ describe("synthetic WikiKG90M: bad options", () => {
   test("fails cleanly when the graph cannot hold the triples asked for, keeping the old folder", async () => {
     const dir = join(root, "full");
     mkdirSync(dir);
+    writeArtefactMarker(dir, "synth"); // an earlier synth, which --force may replace
     writeFileSync(join(dir, "marker"), "old");
     const options: SynthOptions = { numEntities: 20, numRelations: 2, numTypes: 10, numTrain: 80, numValid: 2, numTest: 2, numCandidates: 5, featureDim: 4 };
-    await assert.rejects(generateSynthetic(options, dir), /synth options: only \d+ of \d+ distinct triples/);
-    assert.deepEqual(readdirSync(dir), ["marker"]);
+    await assert.rejects(generateSynthetic(options, dir, true), /synth options: only \d+ of \d+ distinct triples/);
+    assert.deepEqual(readdirSync(dir).sort(), [ARTEFACT_MARKER, "marker"]);
     assert.deepEqual(readdirSync(root).filter((f) => f.includes(".tmp-")), []);
   });
 });
