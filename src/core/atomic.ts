@@ -160,6 +160,7 @@ export function writeArtefactMarker(dir: string, kind: string): void {
  */
 export function checkOutputFolder(finalDir: string, kind: string, replace: boolean): boolean {
   const dir = resolve(stripTrailingSeparators(finalDir));
+  sweepLeftovers(dir); // first: a kill mid-swap left the old artefact aside
   const cwd = process.cwd();
   if (dir === cwd || cwd.startsWith(dir === sep ? dir : dir + sep)) throw new KgcError(finalDir, "is the working folder or one above it; give a new folder for the output");
   let st;

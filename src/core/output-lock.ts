@@ -1,7 +1,7 @@
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, resolve, sep } from "node:path";
-import { KgcError } from "./errors.js";
+import { KgcError, systemErrorAsKgc } from "./errors.js";
 
 /**
  * One writer per artefact: a stage takes an exclusive lock on its output folder for its whole
@@ -107,7 +107,13 @@ export function acquireOutputLock(dir: string, stage: string): () => void {
   }
   const info: LockInfo = { pid: process.pid, host: hostname(), stage, startedAt: new Date().toISOString() };
   for (let attempt = 0; ; attempt++) {
-    if (tryCreate(path, info)) break;
+    let created: boolean;
+    try {
+      created = tryCreate(path, info);
+    } catch (err) {
+      throw new KgcError(dirname(path), `cannot write the output here (${systemErrorAsKgc(err)?.problem ?? (err as Error).message})`);
+    }
+    if (created) break;
     const holder = readLock(path);
     if (attempt < 2 && isStale(holder)) {
       breakStaleLock(path, holder!);

@@ -53,7 +53,7 @@ export async function saveCheckpoint(outDir: string, spec: NativeSpec, counters:
     saveEncoder(tmp, "relation", spec.relation);
     writeNpy(join(tmp, "perm.npy"), "<i4", [spec.data!.perm.length], spec.data!.perm);
     writeFileAtomic(join(tmp, "meta.json"), JSON.stringify(meta, null, 1));
-  });
+  }, { kind: "checkpoint" });
 }
 
 function rowOptimizer(spec: NativeSpec): "adagrad" | "adam" {
