@@ -77,8 +77,8 @@ export interface DeepwalkResult {
   pairsPerSecond: number;
 }
 
-/** Embeddings from walks + skip-gram, in memory. shape: [numNodes, dim] (the input vectors) */
-export async function trainDeepwalk(graph: Parameters<typeof nativeTrainSgns>[0], o: DeepwalkOptions, onProgress?: (walksDone: number, total: number) => void): Promise<{ embedding: Float32Array; pairs: number; tokens: number; walks: number; seconds: number }> {
+/** Embeddings from walks + skip-gram, in memory. shape: [numNodes, dim] (the input vectors). seconds: counting + training; trainSeconds: training alone */
+export async function trainDeepwalk(graph: Parameters<typeof nativeTrainSgns>[0], o: DeepwalkOptions, onProgress?: (walksDone: number, total: number) => void): Promise<{ embedding: Float32Array; pairs: number; tokens: number; walks: number; seconds: number; trainSeconds: number }> {
   checkDeepwalkOptions(o);
   const settings: SgnsSettings = {
     dim: o.dim, window: o.window, negatives: o.negatives, walkLength: o.walkLength, numWalks: o.walksPerNode * graph.numNodes,
@@ -93,8 +93,10 @@ export async function trainDeepwalk(graph: Parameters<typeof nativeTrainSgns>[0]
   const output = new Float32Array(input.length);
   const cell = new Float64Array(1);
   const total = settings.numWalks * o.epochs;
+  const t1 = performance.now();
   const r = await withPolledProgress(cell, (done) => onProgress?.(done, total), nativeTrainSgns(graph, settings, input, output, counts, cell));
-  return { embedding: input, pairs: r.pairs, tokens: r.tokens, walks: total, seconds: (performance.now() - t0) / 1000 };
+  const t2 = performance.now();
+  return { embedding: input, pairs: r.pairs, tokens: r.tokens, walks: total, seconds: (t2 - t0) / 1000, trainSeconds: (t2 - t1) / 1000 };
 }
 
 /** Rows scaled to unit L2 norm (zero rows stay zero), in place. shape: [rows, dim] */
