@@ -5,9 +5,11 @@
  * window, epochs, alpha -> min_alpha, sample 0), and kgc trains on the same walks regenerated in
  * its threads. Both at 1 thread / 1 worker (per core) unless --threads. Reported: walk generation
  * walks/s, training walks/s and (centre, context) pairs/s of each, and each embedding alone as a
- * ranker of the valid candidates (OGB top-10 MRR; dot and cosine). One JSON line each.
+ * ranker of the valid candidates (OGB top-10 MRR; dot and cosine). kgc and gensim alternate
+ * --repeats times (the machine is shared: the ratio of neighbouring runs is the steadier figure).
+ * One JSON line each.
  *
- *   node dist/bench/deepwalk.bench.js [--data data/synth] [--quick] [--threads 1] [--epochs 1]
+ *   node dist/bench/deepwalk.bench.js [--data data/synth] [--quick] [--threads 1] [--epochs 1] [--repeats 2]
  *   (no --data: a synthetic dataset of --entities entities and 20 triples each is generated in a temp folder)
  */
 import { spawnSync } from "node:child_process";
@@ -22,11 +24,11 @@ import { walkGraph } from "../src/features/walk-graph.js";
 import { readNpyFloat32 } from "../src/io/npy.js";
 import { benchArgs, positive } from "./args.js";
 
-const USAGE = "usage: node dist/bench/deepwalk.bench.js [--data DIR] [--entities 20000] [--quick] [--threads 1] [--epochs 1] [--walks-per-node 10] [--dim 128] [--no-gensim]";
+const USAGE = "usage: node dist/bench/deepwalk.bench.js [--data DIR] [--entities 20000] [--quick] [--threads 1] [--epochs 1] [--walks-per-node 10] [--dim 128] [--repeats 2] [--no-gensim]";
 const cli = benchArgs(USAGE, {
   data: { type: "string" }, entities: { type: "string", default: "20000" }, quick: { type: "boolean", default: false },
   threads: { type: "string", default: "1" }, epochs: { type: "string", default: "1" }, "walks-per-node": { type: "string" },
-  dim: { type: "string", default: "128" }, "no-gensim": { type: "boolean", default: false },
+  dim: { type: "string", default: "128" }, repeats: { type: "string", default: "2" }, "no-gensim": { type: "boolean", default: false },
 });
 const KGC = join(import.meta.dirname, "../src/cli/kgc.js");
 const GENSIM = join(import.meta.dirname, "../../bench/gensim-word2vec.py");
@@ -97,6 +99,7 @@ function candidateQuality(dataDir: string, embedding: Float32Array, dim: number,
 try {
   const dataDir = cli.data ?? syntheticDataset(Math.round(positive(USAGE, "entities", cli.quick ? "5000" : cli.entities)));
   const threads = Math.round(positive(USAGE, "threads", cli.threads));
+  const repeats = Math.round(positive(USAGE, "repeats", cli.repeats));
   const o: DeepwalkOptions = {
     ...DEEPWALK_DEFAULTS, threads, seed: 1, epochs: Math.round(positive(USAGE, "epochs", cli.epochs)), dim: Math.round(positive(USAGE, "dim", cli.dim)),
     walksPerNode: Math.round(positive(USAGE, "walks-per-node", cli["walks-per-node"] ?? (cli.quick ? "4" : "10"))),
@@ -109,33 +112,38 @@ try {
   const walksFile = join(tmp, "walks.txt");
   emit("walk generation (native, 1 thread)", config, await writeWalks(walksFile, graph, o), "walks/s");
 
-  const k = await trainDeepwalk(graph, o);
-  emit("kgc skip-gram training", config, k.walks / k.trainSeconds, "walks/s");
-  emit("kgc skip-gram training", config, k.pairs / k.trainSeconds, "pairs/s");
-  emit("kgc skip-gram training", config, k.tokens / k.trainSeconds, "words/s");
-  emit("kgc occurrence count + training", config, k.seconds, "s");
-  for (const cosine of [false, true]) {
-    const qk = candidateQuality(dataDir, k.embedding, o.dim, cosine);
-    emit(`kgc DeepWalk alone, valid OGB MRR (${cosine ? "cosine" : "dot"})`, config, qk.ogb, "MRR");
-    emit(`kgc DeepWalk alone, valid candidate MRR (${cosine ? "cosine" : "dot"})`, config, qk.mrr, "MRR");
-  }
-
-  if (!cli["no-gensim"]) {
+  const gensimRun = (): { embedding: Float32Array; r: { vocab_seconds: number; train_seconds: number; words: number; walks: number } } => {
     const vecPath = join(tmp, "gensim.npy");
     const g = spawnSync("/usr/bin/python3", [GENSIM, walksFile, vecPath, String(graph.numNodes), String(o.dim), String(o.window), String(o.negatives), String(o.epochs), String(o.lr), String(o.minLr), "1", String(threads)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
     if (g.status !== 0) throw new Error(`gensim baseline failed (exit ${g.status})`);
-    const r = JSON.parse(g.stdout.trim().split("\n").pop()!) as { vocab_seconds: number; train_seconds: number; words: number; walks: number };
+    return { r: JSON.parse(g.stdout.trim().split("\n").pop()!) as { vocab_seconds: number; train_seconds: number; words: number; walks: number }, embedding: readNpyFloat32(vecPath).data };
+  };
+  // kgc and gensim alternate, so a change of load on the shared machine hits both
+  let kgcEmbedding: Float32Array = new Float32Array(0), gensimEmbedding: Float32Array | null = null;
+  for (let rep = 0; rep < repeats; rep++) {
+    const k = await trainDeepwalk(graph, o);
+    kgcEmbedding = k.embedding;
+    const c = { ...config, rep };
+    emit("kgc skip-gram training", c, k.walks / k.trainSeconds, "walks/s");
+    emit("kgc skip-gram training", c, k.pairs / k.trainSeconds, "pairs/s");
+    emit("kgc skip-gram training", c, k.tokens / k.trainSeconds, "words/s");
+    emit("kgc occurrence count + training", c, k.seconds, "s");
+    if (cli["no-gensim"]) continue;
+    const { r, embedding } = gensimRun();
+    gensimEmbedding = embedding;
     // the same corpus and window rule: gensim trains the same number of pairs in expectation
-    emit("gensim Word2Vec training", config, (r.walks * o.epochs) / r.train_seconds, "walks/s");
-    emit("gensim Word2Vec training", config, k.pairs / r.train_seconds, "pairs/s");
-    emit("gensim Word2Vec training", config, (r.words * o.epochs) / r.train_seconds, "words/s");
-    emit("gensim build_vocab + training", config, r.vocab_seconds + r.train_seconds, "s");
-    emit("kgc / gensim training speed", config, r.train_seconds / k.trainSeconds, "ratio");
-    const gensim = readNpyFloat32(vecPath).data;
+    emit("gensim Word2Vec training", c, (r.walks * o.epochs) / r.train_seconds, "walks/s");
+    emit("gensim Word2Vec training", c, k.pairs / r.train_seconds, "pairs/s");
+    emit("gensim Word2Vec training", c, (r.words * o.epochs) / r.train_seconds, "words/s");
+    emit("gensim build_vocab + training", c, r.vocab_seconds + r.train_seconds, "s");
+    emit("kgc / gensim training speed", c, r.train_seconds / k.trainSeconds, "ratio");
+  }
+  for (const [who, e] of [["kgc", kgcEmbedding], ["gensim", gensimEmbedding]] as const) {
+    if (!e) continue;
     for (const cosine of [false, true]) {
-      const qg = candidateQuality(dataDir, gensim, o.dim, cosine);
-      emit(`gensim DeepWalk alone, valid OGB MRR (${cosine ? "cosine" : "dot"})`, config, qg.ogb, "MRR");
-      emit(`gensim DeepWalk alone, valid candidate MRR (${cosine ? "cosine" : "dot"})`, config, qg.mrr, "MRR");
+      const q = candidateQuality(dataDir, e, o.dim, cosine);
+      emit(`${who} DeepWalk alone, valid OGB MRR (${cosine ? "cosine" : "dot"})`, config, q.ogb, "MRR");
+      emit(`${who} DeepWalk alone, valid candidate MRR (${cosine ? "cosine" : "dot"})`, config, q.mrr, "MRR");
     }
   }
 } finally {
