@@ -14,7 +14,7 @@
  */
 import { availableParallelism } from "node:os";
 import { basename, join } from "node:path";
-import { nativeCountOccurrences, nativeTrainSgns, type SgnsSettings } from "../backends/native/walk-binding.js";
+import { nativeCountOccurrences, nativeTrainSgns, type SgnsSettings, type WalkGraph } from "../backends/native/walk-binding.js";
 import { withAtomicDir, writeFileAtomic } from "../core/atomic.js";
 import { check } from "../core/errors.js";
 import { startProgress } from "../core/progress.js";
@@ -23,7 +23,8 @@ import { openDataset } from "../data/dataset.js";
 import { writeNpy } from "../io/npy.js";
 import { datasetFingerprint } from "../models/fingerprint.js";
 import { openRegistry } from "../runs/index.js";
-import { walkGraph, withPolledProgress } from "./walk-graph.js";
+import { withPolledProgress } from "./polled-progress.js";
+import { walkGraph } from "./walk-graph.js";
 
 export type Similarity = "dot" | "cosine";
 
@@ -78,7 +79,7 @@ export interface DeepwalkResult {
 }
 
 /** Embeddings from walks + skip-gram, in memory. shape: [numNodes, dim] (the input vectors). seconds: counting + training; trainSeconds: training alone */
-export async function trainDeepwalk(graph: Parameters<typeof nativeTrainSgns>[0], o: DeepwalkOptions, onProgress?: (walksDone: number, total: number) => void): Promise<{ embedding: Float32Array; pairs: number; tokens: number; walks: number; seconds: number; trainSeconds: number }> {
+export async function trainDeepwalk(graph: WalkGraph, o: DeepwalkOptions, onProgress?: (walksDone: number, total: number) => void): Promise<{ embedding: Float32Array; pairs: number; tokens: number; walks: number; seconds: number; trainSeconds: number }> {
   checkDeepwalkOptions(o);
   const settings: SgnsSettings = {
     dim: o.dim, window: o.window, negatives: o.negatives, walkLength: o.walkLength, numWalks: o.walksPerNode * graph.numNodes,

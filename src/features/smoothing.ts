@@ -32,7 +32,8 @@ import { getInteraction } from "../models/registry.js";
 import { loadTrainedModel, readModelConfig } from "../models/trained-model.js";
 import type { EncoderBuffers } from "../backends/native/binding.js";
 import { openRegistry } from "../runs/index.js";
-import { walkGraph, withPolledProgress } from "./walk-graph.js";
+import { withPolledProgress } from "./polled-progress.js";
+import { walkGraph } from "./walk-graph.js";
 
 /** Models whose relation operator has an inverse the smoothing can use (see the doc comment). */
 export const SMOOTHABLE_MODELS: readonly string[] = ["transe-l1", "transe-l2", "rotate", "quate", "ote", "note"];
@@ -60,9 +61,9 @@ export function checkSmoothOptions(alpha: number, hops: number): void {
   check(Number.isInteger(hops) && hops >= 0, "--hops", `must be an integer >= 0, got ${hops}`);
 }
 
-/** The rows the model's operator reads: the learned rows, or W [f ; u] + b for the concat encoder. shape: [numRows, out] */
+/** The rows the model's operator reads: the learned rows (no copy: they were read for this run), or W [f ; u] + b for the concat encoder. shape: [numRows, out] */
 function encodedRows(e: EncoderBuffers, out: number, threads: number): Float32Array {
-  if (!e.concat) return Float32Array.from(e.rows);
+  if (!e.concat) return e.rows;
   return nativeEncodeRows({ numRows: e.numRows, raw: e.raw, out, featDim: e.featDim!, rows: e.rows, feat: e.feat!, W: e.W!, b: e.b! }, threads);
 }
 

@@ -20,13 +20,3 @@ export function walkGraph(ds: Dataset): WalkGraph {
   return { numNodes: ds.numEntities, numRelations: ds.numRelations, out: ds.adjacency("out"), in: ds.adjacency("in") };
 }
 
-/** Polls a progress cell the native side writes while `work` runs. */
-export async function withPolledProgress<T>(cell: Float64Array, onTick: (done: number) => void, work: Promise<T>): Promise<T> {
-  const timer = setInterval(() => onTick(cell[0]!), 250);
-  try {
-    return await work;
-  } finally {
-    clearInterval(timer);
-    onTick(cell[0]!);
-  }
-}
