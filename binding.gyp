@@ -13,7 +13,11 @@
         "src/native/common/gemm.cc",
         "src/native/common/mmap.cc",
         "src/native/common/scoring.cc",
-        "src/native/kernels/registry.cc"
+        "src/native/kernels/registry.cc",
+        "src/native/walk/skipgram.cc",
+        "src/native/walk/smoothing.cc",
+        "src/native/walk/walk-napi.cc",
+        "src/native/walk/walks.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

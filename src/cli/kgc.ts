@@ -2,9 +2,11 @@
 import { Command } from "commander";
 import { KgcError, systemErrorAsKgc } from "../core/errors.js";
 import { registerDataCommand } from "./commands/data.js";
+import { registerDeepwalkCommand } from "./commands/deepwalk.js";
 import { registerEvalCommand } from "./commands/eval.js";
 import { registerScoreCommand } from "./commands/score.js";
 import { registerRunsCommand } from "./commands/runs.js";
+import { registerSmoothCommand } from "./commands/smooth.js";
 import { registerTrainCommand } from "./commands/train.js";
 
 /**
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
   registerTrainCommand(program);
   registerEvalCommand(program);
   registerScoreCommand(program);
+  registerDeepwalkCommand(program);
+  registerSmoothCommand(program);
   registerRunsCommand(program);
   return program;
 }

@@ -167,6 +167,11 @@ function load(): RawAddon {
   throw new KgcError("build/Release/kgc_native.node", loadError ?? "native addon not built; run `npm ci` or `npx node-gyp rebuild`");
 }
 
+/** The addon object for the other typed doors of this folder (walk-binding.ts); they declare their own functions. */
+export function loadAddon(): object {
+  return load();
+}
+
 export function nativeAvailable(): boolean {
   try {
     load();
@@ -189,16 +194,16 @@ export function nativeModelWidths(model: string, dim: number, block: number): { 
   return load().modelWidths(model, dim, block);
 }
 
-function checkModel(model: string): void {
+export function checkModel(model: string): void {
   const names = load().modelNames();
   if (!names.includes(model)) throw new KgcError("model", `unknown native kernel '${model}' (known: ${names.join(", ")})`);
 }
 
-function need(cond: boolean, what: string, problem: string): void {
+export function need(cond: boolean, what: string, problem: string): void {
   if (!cond) throw new KgcError(what, problem);
 }
 
-function checkLen(a: ArrayLike<number> | undefined, n: number, what: string): void {
+export function checkLen(a: ArrayLike<number> | undefined, n: number, what: string): void {
   need(a !== undefined, what, "missing");
   need(a!.length >= n, what, `has ${a!.length} elements, needs ${n}`);
 }
@@ -233,7 +238,7 @@ const validatedData = new WeakSet<NativeTrainData>();
 const validatedKnown = new WeakSet<NativeKnownTriples>();
 
 /** indptr rises from 0 to the edge count; within an entity, (neighbor, relation) ascend and are in range. */
-function checkAdjacency(a: Csr, numEntities: number, numRelations: number, what: string): void {
+export function checkAdjacency(a: Csr, numEntities: number, numRelations: number, what: string): void {
   need(a.indptr instanceof Float64Array && a.indptr.length === numEntities + 1, `${what}.indptr`, `must be a Float64Array of ${numEntities + 1} offsets`);
   need(a.indptr[0] === 0 && a.indptr[numEntities] === a.neighbor.length && a.neighbor.length === a.relation.length, `${what}.indptr`, "must run from 0 to the edge count");
   for (let e = 0; e < numEntities; e++) {

@@ -17,7 +17,7 @@ import { tinySpec } from "../../contract/fixtures.js";
 it("the addon exports exactly the functions binding.ts declares", () => {
   const require = createRequire(import.meta.url);
   const raw = require(fileURLToPath(new URL("../../../../build/Release/kgc_native.node", import.meta.url))) as Record<string, unknown>;
-  assert.deepEqual(Object.keys(raw).sort(), ["buildInfo", "gradients", "mapFile", "modelNames", "modelWidths", "peakFlops", "score", "scoreAsync", "train"]);
+  assert.deepEqual(Object.keys(raw).sort(), ["buildInfo", "countOccurrences", "encodeRows", "gradients", "mapFile", "modelNames", "modelWidths", "peakFlops", "score", "scoreAsync", "sgnsStep", "smooth", "train", "trainSgns", "walkCorpus"]);
   assert.match(nativeBuildInfo().gemm, /^(openblas|builtin)$/);
 });
 
