@@ -10,7 +10,7 @@ import { nativeBuildInfo, nativeGradients, nativeMapFile, nativeScore, nativeSco
 import { KgcError } from "../../../src/core/errors.js";
 import { writeNpy } from "../../../src/io/npy.js";
 import { newCounters } from "../../../src/models/checkpoint.js";
-import { loadFeatures } from "../../../src/models/features.js";
+import { loadFeatures } from "../../../src/io/frozen-features.js";
 import { getInteraction } from "../../../src/models/registry.js";
 import { tinySpec } from "../../contract/fixtures.js";
 
