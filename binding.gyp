@@ -13,7 +13,10 @@
         "src/native/common/gemm.cc",
         "src/native/common/mmap.cc",
         "src/native/common/scoring.cc",
-        "src/native/kernels/registry.cc"
+        "src/native/kernels/registry.cc",
+        "src/native/priors/features.cc",
+        "src/native/priors/priors-napi.cc",
+        "src/native/priors/tables.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

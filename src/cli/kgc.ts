@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { KgcError } from "../core/errors.js";
 import { registerDataCommand } from "./commands/data.js";
 import { registerEvalCommand } from "./commands/eval.js";
+import { registerFeaturesCommand } from "./commands/features.js";
 import { registerScoreCommand } from "./commands/score.js";
 import { registerRunsCommand } from "./commands/runs.js";
 import { registerTrainCommand } from "./commands/train.js";
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerTrainCommand(program);
   registerEvalCommand(program);
   registerScoreCommand(program);
+  registerFeaturesCommand(program);
   registerRunsCommand(program);
   return program;
 }

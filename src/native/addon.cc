@@ -9,6 +9,7 @@
 #include "common/mmap.h"
 #include "common/peak.h"
 #include "common/scoring.h"
+#include "priors/priors-napi.h"
 
 using namespace kgc;
 
@@ -365,6 +366,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("train", Napi::Function::New(env, Train));
   exports.Set("mapFile", Napi::Function::New(env, MapFile));
   exports.Set("peakFlops", Napi::Function::New(env, PeakFlops));
+  priors::registerPriors(env, exports);
   return exports;
 }
 

@@ -194,11 +194,16 @@ function checkModel(model: string): void {
   if (!names.includes(model)) throw new KgcError("model", `unknown native kernel '${model}' (known: ${names.join(", ")})`);
 }
 
-function need(cond: boolean, what: string, problem: string): void {
+/** The raw addon for sibling doors in this folder (e.g. priors-binding.ts), which type their own part of it. */
+export function rawAddon(): unknown {
+  return load();
+}
+
+export function need(cond: boolean, what: string, problem: string): void {
   if (!cond) throw new KgcError(what, problem);
 }
 
-function checkLen(a: ArrayLike<number> | undefined, n: number, what: string): void {
+export function checkLen(a: ArrayLike<number> | undefined, n: number, what: string): void {
   need(a !== undefined, what, "missing");
   need(a!.length >= n, what, `has ${a!.length} elements, needs ${n}`);
 }
@@ -221,7 +226,7 @@ function checkEncoder(e: EncoderBuffers, out: number, rowAdam: boolean, what: st
   for (const k of ["b", "mb", "vb"] as const) checkLen(e[k], out, `${what}.${k}`);
 }
 
-function checkIds(ids: Int32Array, n: number, limit: number, what: string): void {
+export function checkIds(ids: Int32Array, n: number, limit: number, what: string): void {
   checkLen(ids, n, what);
   for (let i = 0; i < n; i++) {
     const v = ids[i]!;
@@ -233,7 +238,7 @@ const validatedData = new WeakSet<NativeTrainData>();
 const validatedKnown = new WeakSet<NativeKnownTriples>();
 
 /** indptr rises from 0 to the edge count; within an entity, (neighbor, relation) ascend and are in range. */
-function checkAdjacency(a: Csr, numEntities: number, numRelations: number, what: string): void {
+export function checkAdjacency(a: Csr, numEntities: number, numRelations: number, what: string): void {
   need(a.indptr instanceof Float64Array && a.indptr.length === numEntities + 1, `${what}.indptr`, `must be a Float64Array of ${numEntities + 1} offsets`);
   need(a.indptr[0] === 0 && a.indptr[numEntities] === a.neighbor.length && a.neighbor.length === a.relation.length, `${what}.indptr`, "must run from 0 to the edge count");
   for (let e = 0; e < numEntities; e++) {
