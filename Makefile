@@ -72,6 +72,14 @@ demo: data/$(DS)/stats.json models/$(DS)/$(MODEL)/eval-valid.json models/$(DS)/$
 	$(KGC) data stats data/$(DS)
 	$(KGC) runs list --limit 10
 
+# --- features stage: the statistical candidate features of both splits ----------------------------
+# (pattern rule: data/$(DS)/features/valid-rt.npy runs `kgc features --split valid`; all files of a
+# split appear together, features.json lists them)
+.PHONY: features
+features: data/$(DS)/features/valid-rt.npy data/$(DS)/features/test-rt.npy
+data/$(DS)/features/%-rt.npy: data/$(DS)/manifest.json | dist/.built
+	$(KGC) features --data data/$(DS) --split $*
+
 # --- tests and benchmarks ---------------------------------------------------------------------
 test: dist/.built
 	node --test --test-concurrency=2 $$(find dist/tests -name '*.test.js' | sort)
@@ -96,6 +104,12 @@ bench-deepwalk: dist/.built
 SMOOTHING_FLAGS ?=
 bench-smoothing: dist/.built
 	node dist/bench/smoothing.bench.js $(SMOOTHING_FLAGS)
+
+# each feature alone as a ranker (synthetic default and FB15k-237 with 1,000 sampled candidates),
+# the popularity baseline, every models/<ds>/*/scores-valid.npy present, and throughput
+.PHONY: bench-features
+bench-features: dist/.built
+	node dist/bench/features.bench.js $(BENCH_FLAGS)
 
 # accuracy vs published figures: 30 minutes per model and dataset by default (hours in all);
 # e.g. make bench-accuracy ACCURACY_FLAGS="--models rotate --minutes 30"

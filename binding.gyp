@@ -17,7 +17,10 @@
         "src/native/walk/skipgram.cc",
         "src/native/walk/smoothing.cc",
         "src/native/walk/walk-napi.cc",
-        "src/native/walk/walks.cc"
+        "src/native/walk/walks.cc",
+        "src/native/priors/features.cc",
+        "src/native/priors/priors-napi.cc",
+        "src/native/priors/tables.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

@@ -4,6 +4,7 @@ import { KgcError, systemErrorAsKgc } from "../core/errors.js";
 import { registerDataCommand } from "./commands/data.js";
 import { registerDeepwalkCommand } from "./commands/deepwalk.js";
 import { registerEvalCommand } from "./commands/eval.js";
+import { registerFeaturesCommand } from "./commands/features.js";
 import { registerScoreCommand } from "./commands/score.js";
 import { registerRunsCommand } from "./commands/runs.js";
 import { registerSmoothCommand } from "./commands/smooth.js";
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerScoreCommand(program);
   registerDeepwalkCommand(program);
   registerSmoothCommand(program);
+  registerFeaturesCommand(program);
   registerRunsCommand(program);
   return program;
 }

@@ -16,15 +16,26 @@ import type { ResolvedSynthOptions } from "./synthetic-options.js";
  *   symmetric    A = Q·diag(±1)·Qᵀ (an involution, Aᵀ = A), b = 0, domain = range; (t, r, h) added
  *   inverse pair r' = r⁻¹: A' = Aᵀ, b' = −Aᵀ·b, domain and range swapped; (t, r', h) added
  *   composition  r3 = r2 ∘ r1: A3 = A2·A1, b3 = A2·b1 + b2; for a chain (h r1 m)(m r2 t), (h r3 t) added
+ *   parallel     r' restates r (Wikidata's "country" beside "country of citizenship", "located in"
+ *                beside "location"): same domain, range and map; (h, r', t) added beside (h, r, t).
+ *                So a held-out (h, r, t) is often a direct train edge h → t under r' (the F_HT
+ *                feature), and h's queries of r and r' share their answer (the per-head
+ *                candidate-list count).
+ *
+ * Besides the patterns, the graph has what the walk features of src/features/priors.ts need:
+ * Zipf popularity makes hub tails (rt, rh-hr-rt), typed domains and ranges make relation
+ * co-occurrence at entities (rt-tr-rt, rt-hr-rh), latent clusters make heads share tails and
+ * tails share heads (ht-th, th-ht, ht-th-ht), compositions make two-hop paths (ht-ht), inverse
+ * and symmetric partners make reverse edges (th, th-th).
  *
  * Roles, in a random order of the relation ids: ≈3% of R in compositions (3 relations each), ≈5%
- * in inverse pairs, ≈4% symmetric, ≈10% 1-N, ≈20% N-1 (each at least one while relations
- * remain), the rest general. Domains and ranges are drawn ∝ type size, except the ranges of N-1
+ * in inverse pairs, ≈4% in parallel pairs, ≈4% symmetric, ≈10% 1-N, ≈20% N-1 (each at least one
+ * while relations remain), the rest general. Domains and ranges are drawn ∝ type size, except the ranges of N-1
  * and the domains of 1-N relations, uniform over types (so often small types: countries, genders).
  * Relation frequencies are Zipf (relationFrequencyExponent) over generation groups ranked by a
  * noisy capacity (see FANOUT).
  */
-export type RelationRole = "general" | "symmetric" | "inverse" | "composition-part" | "composed" | "one-to-many" | "many-to-one";
+export type RelationRole = "general" | "symmetric" | "inverse" | "parallel" | "composition-part" | "composed" | "one-to-many" | "many-to-one";
 
 export interface PlantedPatterns {
   symmetric: number[];
@@ -32,6 +43,8 @@ export interface PlantedPatterns {
   inversePairs: Array<[number, number]>;
   /** [r1, r2, r3]: (h r1 m) ∧ (m r2 t) ⇒ (h r3 t) */
   compositions: Array<[number, number, number]>;
+  /** [r, r']: (h r t) ⇒ (h r' t) */
+  parallelPairs: Array<[number, number]>;
   oneToMany: number[];
   manyToOne: number[];
 }
@@ -41,6 +54,7 @@ export const GROUP_SINGLE = 0;
 export const GROUP_SYMMETRIC = 1;
 export const GROUP_INVERSE = 2;
 export const GROUP_COMPOSITION = 3;
+export const GROUP_PARALLEL = 4;
 
 export interface RelationTable {
   numRelations: number;
@@ -77,7 +91,7 @@ const PARAMS: Record<"general" | "one-to-many" | "many-to-one", [beta: number, g
 
 /** typical distinct tails per head, to rank relations by how many facts they can hold */
 const FANOUT: Record<RelationRole, number> = {
-  general: 2, symmetric: 2, inverse: 2, "composition-part": 2, composed: 2, "one-to-many": 4, "many-to-one": 1,
+  general: 2, symmetric: 2, inverse: 2, parallel: 2, "composition-part": 2, composed: 2, "one-to-many": 4, "many-to-one": 1,
 };
 
 /** Plans roles, types and latent maps of all relations. */
@@ -95,7 +109,7 @@ export function planRelations(o: ResolvedSynthOptions, typeSizes: Int32Array, ty
     gamma: new Float64Array(R),
     headExponent: new Float64Array(R),
     role: new Array<RelationRole>(R).fill("general"),
-    planted: { symmetric: [], inversePairs: [], compositions: [], oneToMany: [], manyToOne: [] },
+    planted: { symmetric: [], inversePairs: [], compositions: [], parallelPairs: [], oneToMany: [], manyToOne: [] },
     groupKind: new Int8Array(0),
     groupRelations: new Int32Array(0),
     groupCumWeight: new Float64Array(0),
@@ -148,6 +162,17 @@ export function planRelations(o: ResolvedSynthOptions, typeSizes: Int32Array, ty
     for (let j = 0; j < d; j++) biasOf(ri)[j] = -biasOf(ri)[j]!;
     table.planted.inversePairs.push([r, ri]);
     groups.push([GROUP_INVERSE, r, ri, -1]);
+  }
+  for (let i = 0, n = take(R >= 8 ? Math.max(1, Math.round(0.02 * R)) : 0, 2); i < n; i++) {
+    const [r, rp] = [order[next++]!, order[next++]!];
+    const [a, b] = [bySize(), bySize()];
+    setKind(r, "parallel", "general", a, b);
+    setKind(rp, "parallel", "general", a, b);
+    randomMap(r);
+    matrixOf(rp).set(matrixOf(r));
+    biasOf(rp).set(biasOf(r));
+    table.planted.parallelPairs.push([r, rp]);
+    groups.push([GROUP_PARALLEL, r, rp, -1]);
   }
   for (let i = 0, n = take(R >= 2 ? Math.max(1, Math.round(0.04 * R)) : 0, 1); i < n; i++) {
     const r = order[next++]!;

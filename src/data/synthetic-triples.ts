@@ -4,7 +4,7 @@ import type { Rng } from "../core/rng.js";
 import { allocTriples, type Triples } from "../core/types.js";
 import { pickCumulative, randomPermutation } from "./synthetic-math.js";
 import type { ResolvedSynthOptions } from "./synthetic-options.js";
-import { GROUP_COMPOSITION, GROUP_INVERSE, GROUP_SYMMETRIC } from "./synthetic-relations.js";
+import { GROUP_COMPOSITION, GROUP_INVERSE, GROUP_PARALLEL, GROUP_SYMMETRIC } from "./synthetic-relations.js";
 import { LatentSampler } from "./synthetic-sampling.js";
 import { TripleKeySet } from "./synthetic-triple-set.js";
 import type { SynthWorld } from "./synthetic-world.js";
@@ -17,9 +17,14 @@ import type { SynthWorld } from "./synthetic-world.js";
  *      single       (h, r, t), h from the domain by popularity, t from the latent model;
  *      symmetric    (h, r, t) and, with probability patternRate, (t, r, h);
  *      inverse      (h, r, t) and, with probability patternRate, (t, r', h) (either side first);
- *      composition  (h, r1, m), (m, r2, t) and, with probability patternRate, (h, r3, t).
+ *      composition  (h, r1, m), (m, r2, t) and, with probability patternRate, (h, r3, t);
+ *      parallel     (h, r, t) and, with probability patternRate, (h, r', t) (either relation first).
  * 2. Held out: numValid + numTest of the model triples, uniformly — true facts absent from train,
- *    like the later Wikidata dumps behind WikiKG90M's validation and test sets.
+ *    like the later Wikidata dumps behind WikiKG90M's validation and test sets. The two triples
+ *    of a parallel pair are one fact stated twice, which a later dump often adds together: when
+ *    one is held out, half the time (PAIR_HELD_TOGETHER) so is the other, in the same split
+ *    (while room remains), so that split's queries (h, r, ?) and (h, r', ?) share their answer;
+ *    otherwise the partner stays in train as a direct edge h → t.
  * 3. Noise: round(noiseRate · numTrain) extra training triples with a popular head of the
  *    relation's domain and a uniform tail (half from the range type, half from anywhere).
  * 4. Train is shuffled, so its order says nothing about how a triple was made.
@@ -40,12 +45,15 @@ export function generateTriples(world: SynthWorld, o: ResolvedSynthOptions, rng:
   const known = new TripleKeySet(E, rel.numRelations, o.numTrain + held);
   const model = allocTriples(modelTarget);
   let count = 0;
-  const emit = (h: number, r: number, t: number): void => {
-    if (count === modelTarget || h === t || !known.add(h, r, t)) return;
+  /** shape: [modelTarget]; 1 when model triple i is the parallel partner of triple i − 1 */
+  const pairedWithPrevious = new Uint8Array(modelTarget);
+  const emit = (h: number, r: number, t: number): boolean => {
+    if (count === modelTarget || h === t || !known.add(h, r, t)) return false;
     model.head[count] = h;
     model.relation[count] = r;
     model.tail[count] = t;
     count++;
+    return true;
   };
 
   const sampler = new LatentSampler(world);
@@ -78,6 +86,15 @@ export function generateTriples(world: SynthWorld, o: ResolvedSynthOptions, rng:
         if (rng.next() < o.patternRate) emit(t, second, h);
         break;
       }
+      case GROUP_PARALLEL: {
+        const r2 = rel.groupRelations[g * 3 + 1]!;
+        const [first, second] = rng.next() < 0.5 ? [r, r2] : [r2, r];
+        const h = sampler.head(first, rng);
+        const t = sampler.tail(first, h, rng);
+        const firstAdded = emit(h, first, t);
+        if (rng.next() < o.patternRate && emit(h, second, t) && firstAdded) pairedWithPrevious[count - 1] = 1;
+        break;
+      }
       case GROUP_COMPOSITION: {
         const r2 = rel.groupRelations[g * 3 + 1]!;
         const r3 = rel.groupRelations[g * 3 + 2]!;
@@ -98,8 +115,8 @@ export function generateTriples(world: SynthWorld, o: ResolvedSynthOptions, rng:
   progress.update(count);
   progress.stop();
 
-  // held-out split: a random subset of the model triples
-  const order = randomPermutation(modelTarget, rng);
+  // held-out split: a random subset of the model triples, parallel pairs kept together
+  const order = holdOutOrder(randomPermutation(modelTarget, rng), pairedWithPrevious, [o.numValid, held], rng);
   const valid = pickRows(model, order, 0, o.numValid);
   const test = pickRows(model, order, o.numValid, held);
   const train = allocTriples(o.numTrain);
@@ -133,6 +150,36 @@ export function generateTriples(world: SynthWorld, o: ResolvedSynthOptions, rng:
 
   shuffleTriples(train, rng);
   return { train, valid, test, noiseTriples: noise };
+}
+
+/** probability that a held-out parallel triple takes its partner along into the same split */
+const PAIR_HELD_TOGETHER = 0.5;
+
+/**
+ * Reorders a permutation so that positions [0, limits[0]) are valid, [limits[0], limits[1]) test
+ * and the rest train, pulling the partner of each held-out paired triple into the same split.
+ */
+function holdOutOrder(order: Int32Array, pairedWithPrevious: Uint8Array, limits: readonly number[], rng: Rng): Int32Array {
+  const n = order.length;
+  const out = new Int32Array(n);
+  const placed = new Uint8Array(n);
+  let filled = 0;
+  let cursor = 0;
+  const place = (j: number): void => {
+    placed[j] = 1;
+    out[filled++] = j;
+  };
+  for (const limit of limits) {
+    for (; filled < limit && cursor < n; cursor++) {
+      const j = order[cursor]!;
+      if (placed[j]) continue;
+      place(j);
+      const partner = pairedWithPrevious[j] ? j - 1 : j + 1 < n && pairedWithPrevious[j + 1] ? j + 1 : -1;
+      if (partner >= 0 && !placed[partner] && filled < limit && rng.next() < PAIR_HELD_TOGETHER) place(partner);
+    }
+  }
+  for (const j of order) if (!placed[j]) place(j);
+  return out;
 }
 
 function pickRows(src: Triples, order: Int32Array, from: number, to: number): Triples {

@@ -7,16 +7,11 @@
 import type { EncoderBuffers, NativeSpec, NativeTrainConfig } from "../backends/native/binding.js";
 import { KgcError } from "../core/errors.js";
 import { Rng } from "../core/rng.js";
+import type { Features } from "../io/frozen-features.js";
 import type { Interaction, ModelShape } from "./interaction.js";
 import { checkModelShape } from "./interaction.js";
 
 export type EncoderKind = "shallow" | "concat";
-
-export interface Features {
-  /** shape: [rows, dim]; float16 bits or float32 */
-  data: Uint16Array | Float32Array;
-  dim: number;
-}
 
 export interface TableOptions {
   interaction: Interaction;

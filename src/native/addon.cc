@@ -10,6 +10,7 @@
 #include "common/peak.h"
 #include "common/scoring.h"
 #include "walk/walk-napi.h"
+#include "priors/priors-napi.h"
 
 using namespace kgc;
 
@@ -367,6 +368,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mapFile", Napi::Function::New(env, MapFile));
   exports.Set("peakFlops", Napi::Function::New(env, PeakFlops));
   walk::registerWalkFunctions(env, exports);
+  priors::registerPriors(env, exports);
   return exports;
 }
 

@@ -226,7 +226,7 @@ function checkEncoder(e: EncoderBuffers, out: number, rowAdam: boolean, what: st
   for (const k of ["b", "mb", "vb"] as const) checkLen(e[k], out, `${what}.${k}`);
 }
 
-function checkIds(ids: Int32Array, n: number, limit: number, what: string): void {
+export function checkIds(ids: Int32Array, n: number, limit: number, what: string): void {
   checkLen(ids, n, what);
   for (let i = 0; i < n; i++) {
     const v = ids[i]!;

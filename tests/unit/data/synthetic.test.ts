@@ -203,16 +203,21 @@ describe("synthetic WikiKG90M: queries and candidates", () => {
 });
 
 describe("synthetic WikiKG90M: planted structure", () => {
-  test("symmetric, inverse and compositional relations are visible in train", () => {
+  test("symmetric, inverse, compositional and parallel relations are visible in train", () => {
     const train = trainTriples();
     const set = trainSet(train);
     const { planted } = summary;
-    assert.ok(planted.symmetric.length > 0 && planted.inversePairs.length > 0 && planted.compositions.length > 0);
+    assert.ok(planted.symmetric.length > 0 && planted.inversePairs.length > 0 && planted.compositions.length > 0 && planted.parallelPairs.length > 0);
     const symmetric = new Set(planted.symmetric);
     const inverse = new Map<number, number>();
     for (const [r, ri] of planted.inversePairs) {
       inverse.set(r, ri);
       inverse.set(ri, r);
+    }
+    const parallel = new Map<number, number>();
+    for (const [r, rp] of planted.parallelPairs) {
+      parallel.set(r, rp);
+      parallel.set(rp, r);
     }
     const composed = new Map(planted.compositions.map(([r1, r2, r3]) => [r3, [r1, r2] as const]));
     const out = new Map<string, number[]>(); // "h,r" -> tails
@@ -222,7 +227,7 @@ describe("synthetic WikiKG90M: planted structure", () => {
       if (list) list.push(train[i + 2]!);
       else out.set(k, [train[i + 2]!]);
     }
-    const hits = { symmetric: [0, 0], inverse: [0, 0], composed: [0, 0], other: [0, 0] };
+    const hits = { symmetric: [0, 0], inverse: [0, 0], composed: [0, 0], parallel: [0, 0], other: [0, 0] };
     for (let i = 0; i < train.length; i += 3) {
       const [h, r, t] = [train[i]!, train[i + 1]!, train[i + 2]!];
       if (symmetric.has(r)) {
@@ -231,6 +236,9 @@ describe("synthetic WikiKG90M: planted structure", () => {
       } else if (inverse.has(r)) {
         hits.inverse[1]!++;
         if (set.has(key(t, inverse.get(r)!, h))) hits.inverse[0]!++;
+      } else if (parallel.has(r)) {
+        hits.parallel[1]!++;
+        if (set.has(key(h, parallel.get(r)!, t))) hits.parallel[0]!++;
       } else if (composed.has(r)) {
         const [r1, r2] = composed.get(r)!;
         hits.composed[1]!++;
@@ -244,6 +252,7 @@ describe("synthetic WikiKG90M: planted structure", () => {
     assert.ok(rate(hits.symmetric) > 0.75, `symmetric: ${rate(hits.symmetric)}`);
     assert.ok(rate(hits.inverse) > 0.75, `inverse: ${rate(hits.inverse)}`);
     assert.ok(rate(hits.composed) > 0.75, `composed: ${rate(hits.composed)}`);
+    assert.ok(rate(hits.parallel) > 0.75, `parallel: ${rate(hits.parallel)}`);
     assert.ok(rate(hits.other) < 0.1, `reverse edges of other relations: ${rate(hits.other)}`);
   });
 

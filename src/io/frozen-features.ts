@@ -1,13 +1,19 @@
 /**
- * Frozen feature matrices for the concat encoder, shared zero-copy with the C++ threads: small
- * files are read into memory, large ones are memory-mapped (WikiKG90M's 134 GB fp16 entity
- * features never sit whole in RAM). float16 stays float16; the kernel converts gathered rows.
+ * Frozen text-feature matrices (entity_feat.npy / relation_feat.npy, 768-d fp16) for the concat
+ * encoder, shared zero-copy with the C++ threads: small files are read into memory, large ones are
+ * memory-mapped (WikiKG90M's 134 GB fp16 entity features never sit whole in RAM). float16 stays
+ * float16; the kernel converts gathered rows. The mmap comes from the addon because Node has none.
  */
 import { readFileSync, statSync } from "node:fs";
 import { nativeMapFile } from "../backends/native/binding.js";
 import { KgcError } from "../core/errors.js";
-import { readNpyHeader } from "../io/npy.js";
-import type { Features } from "./tables.js";
+import { readNpyHeader } from "./npy.js";
+
+export interface Features {
+  /** shape: [rows, dim]; float16 bits or float32 */
+  data: Uint16Array | Float32Array;
+  dim: number;
+}
 
 const READ_LIMIT_BYTES = 256 << 20;
 

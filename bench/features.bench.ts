@@ -1,0 +1,169 @@
+/**
+ * The features stage benchmark. One JSON line per measurement on stdout, then the table on stderr.
+ *
+ *   node dist/bench/features.bench.js [--work DIR] [--models DIR] [--quick] [--no-fb15k] [--threads T]
+ *   (--work: where generated and imported datasets are kept between runs, default os.tmpdir()/kgc-bench-features)
+ *
+ * 1. Rankers (candidate MRR on valid, realistic ties: src/ensemble/evaluate.ts candidateMrr): each
+ *    feature of `kgc features` alone, the popularity baseline (train in-degree of the candidate) and
+ *    every <models>/<ds>/<model>/scores-valid.npy that exists (DeepWalk, smoothed models, ...), on
+ *    the synthetic default (data/synth when `make` made it, else generated into --work) and on
+ *    FB15k-237 imported with 1,000 sampled candidates per query.
+ * 2. Throughput: all features of one split of a large synthetic graph (1M entities, 8M triples,
+ *    10k queries x 1,001 candidates; --quick: 300k, 2M, 4k) in a child process (wall time split
+ *    into tables and per-query kernels, peak RSS), next to the same child at 1 thread (the
+ *    baseline measured in the same run), and the extrapolation to WikiKG90M's test split.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { openDataset } from "../src/data/dataset.js";
+import { candidateMrr } from "../src/ensemble/evaluate.js";
+import { featureFileName, featuresStage, PRIOR_FEATURES } from "../src/features/index.js";
+import { readNpyFloat32 } from "../src/io/npy.js";
+import { benchArgs, positive } from "./args.js";
+
+const USAGE = "usage: node dist/bench/features.bench.js [--work DIR] [--models DIR] [--quick] [--no-fb15k] [--threads T]";
+const self = fileURLToPath(import.meta.url);
+const KGC = fileURLToPath(new URL("../src/cli/kgc.js", import.meta.url));
+const FB15K = "/work/shared/datasets/FB15k-237";
+
+/** WikiKG90M v1 (SEED-SOLUTION §0): the test split the extrapolation is for */
+const WIKIKG = { triples: 504_220_369, entities: 87_143_637, relations: 1_315, testQueries: 1_359_303, candidates: 1_001 };
+
+function emit(what: string, config: Record<string, unknown>, value: number, unit: string): void {
+  process.stdout.write(`${JSON.stringify({ what, config, value: Number(value.toPrecision(4)), unit })}\n`);
+}
+
+function kgc(args: string[], env: NodeJS.ProcessEnv): void {
+  const r = spawnSync(process.execPath, [KGC, ...args], { stdio: ["ignore", "inherit", "inherit"], env });
+  if (r.status !== 0) throw new Error(`kgc ${args.join(" ")} failed (${r.status})`);
+}
+
+interface ChildResult {
+  queries: number;
+  edges: number;
+  tableSeconds: number;
+  featureSeconds: number;
+  maxRssMB: number;
+}
+
+/** Child mode: the features stage on one dataset, then its own peak RSS. */
+async function child(dataDir: string, threads: number): Promise<ChildResult> {
+  const r = await featuresStage({ dataDir, split: "valid", threads, command: ["bench"] });
+  const ds = openDataset(dataDir);
+  const edges = ds.manifest.splits.train.triples;
+  ds.close();
+  return { queries: r.queries, edges, tableSeconds: r.tableSeconds, featureSeconds: r.featureSeconds, maxRssMB: process.resourceUsage().maxRSS / 1024 };
+}
+
+function runChild(dataDir: string, threads: number, env: NodeJS.ProcessEnv): ChildResult {
+  const r = spawnSync(process.execPath, [self, "--child", dataDir, String(threads)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env });
+  if (r.status !== 0) throw new Error(`features child on ${dataDir} failed`);
+  return JSON.parse(r.stdout) as ChildResult;
+}
+
+/** candidate MRR of every ranker on a dataset's valid split: [ranker, kind, MRR] */
+function rankers(dataDir: string, modelsRoot: string): Array<[string, string, number]> {
+  const ds = openDataset(dataDir);
+  const q = ds.queries("valid");
+  const inCsr = ds.adjacency("in");
+  if (!q?.correctIndex) throw new Error(`${dataDir}: valid has no answers`);
+  const scores = new Float32Array(q.candidates.length); // shape: [Q, K]
+  for (let i = 0; i < scores.length; i++) scores[i] = inCsr.indptr[q.candidates[i]! + 1]! - inCsr.indptr[q.candidates[i]!]!;
+  const rows: Array<[string, string, number]> = [["popularity (train in-degree)", "baseline", candidateMrr(scores, q.correctIndex).mrr]];
+  for (const f of PRIOR_FEATURES) {
+    const s = readNpyFloat32(join(ds.dir, "features", featureFileName("valid", f.name))).data;
+    rows.push([f.name, f.candidateListLeakage ? "feature (candidate-list leakage)" : "feature", candidateMrr(s, q.correctIndex).mrr]);
+  }
+  const modelDir = join(modelsRoot, ds.name);
+  if (existsSync(modelDir)) {
+    for (const m of readdirSync(modelDir).sort()) {
+      const path = join(modelDir, m, "scores-valid.npy");
+      if (existsSync(path)) rows.push([`model ${m}`, "model", candidateMrr(readNpyFloat32(path).data, q.correctIndex).mrr]);
+    }
+  }
+  ds.close();
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const at = process.argv.indexOf("--child");
+  if (at >= 0) {
+    process.stdout.write(JSON.stringify(await child(process.argv[at + 1]!, Number(process.argv[at + 2]))));
+    return;
+  }
+  const cli = benchArgs(USAGE, {
+    work: { type: "string", default: join(tmpdir(), "kgc-bench-features") },
+    models: { type: "string", default: "models" },
+    quick: { type: "boolean", default: false },
+    "no-fb15k": { type: "boolean", default: false },
+    threads: { type: "string" },
+  });
+  const threads = Math.round(positive(USAGE, "threads", cli.threads ?? String(Math.min(2, availableParallelism()))));
+  const work = resolve(cli.work);
+  mkdirSync(work, { recursive: true });
+  const env = { ...process.env, KGC_REGISTRY: join(work, "registry.sqlite") };
+
+  // 1. rankers
+  const datasets: Array<[string, string]> = [];
+  const made = resolve("data/synth");
+  if (existsSync(join(made, "manifest.json"))) datasets.push(["synth", made]);
+  else {
+    if (!existsSync(join(work, "data/synth/manifest.json"))) {
+      kgc(["data", "synth", "--out", join(work, "raw/synth")], env);
+      kgc(["data", "import", "--ogb", join(work, "raw/synth"), "--name", "synth", "--out", join(work, "data")], env);
+    }
+    datasets.push(["synth", join(work, "data/synth")]);
+  }
+  if (!cli["no-fb15k"]) {
+    if (!existsSync(join(work, "data/fb15k237/manifest.json"))) kgc(["data", "import", "--tsv", FB15K, "--name", "fb15k237", "--out", join(work, "data"), "--candidates", "1000"], env);
+    datasets.push(["fb15k237", join(work, "data/fb15k237")]);
+  }
+  const table = new Map<string, { kind: string; mrr: Map<string, number> }>();
+  for (const [name, dir] of datasets) {
+    const r = runChild(dir, threads, env);
+    emit("features stage, valid split", { dataset: name, threads, queries: r.queries, edges: r.edges }, r.queries / r.featureSeconds, "queries/s");
+    for (const [ranker, kind, mrr] of rankers(dir, resolve(cli.models))) {
+      emit("ranker alone, valid candidate MRR", { dataset: name, ranker, kind }, mrr, "MRR");
+      const row = table.get(ranker) ?? { kind, mrr: new Map<string, number>() };
+      row.mrr.set(name, mrr);
+      table.set(ranker, row);
+    }
+  }
+
+  // 2. throughput on the largest synthetic graph, 2 threads and the 1-thread baseline
+  const big = cli.quick ? { entities: 300_000, train: 2_000_000, valid: 4_000 } : { entities: 1_000_000, train: 8_000_000, valid: 10_000 };
+  const bigName = `synth-${big.entities}-${big.train}`;
+  const bigDir = join(work, "data", bigName);
+  if (!existsSync(join(bigDir, "manifest.json"))) {
+    kgc(["data", "synth", "--out", join(work, "raw", bigName), "--entities", String(big.entities), "--relations", "1000", "--train", String(big.train), "--valid", String(big.valid), "--test", "100", "--feature-dim", "8"], env);
+    kgc(["data", "import", "--ogb", join(work, "raw", bigName), "--name", bigName, "--out", join(work, "data")], env);
+  }
+  const runs = new Map<number, ChildResult>();
+  for (const t of [threads, 1]) {
+    const r = runChild(bigDir, t, env);
+    runs.set(t, r);
+    const config = { dataset: bigName, threads: t, queries: r.queries, candidates: 1001, edges: r.edges };
+    emit("features: tables (profiles, R x R walks, list counts)", config, r.tableSeconds, "s");
+    emit("features: per-query kernels + writes", config, r.featureSeconds, "s");
+    emit("features: queries per second", config, r.queries / r.featureSeconds, "queries/s");
+    emit("features: peak RSS", config, r.maxRssMB, "MB");
+    if (t === threads && threads === 1) break;
+  }
+  const m = runs.get(threads)!;
+  const tableAt = m.tableSeconds * (WIKIKG.triples / m.edges);
+  const queriesAt = (m.featureSeconds / m.queries) * WIKIKG.testQueries;
+  process.stderr.write(`\nWikiKG90M test split, ${threads} threads: tables ${m.tableSeconds.toFixed(1)} s x ${WIKIKG.triples} / ${m.edges} edges = ${tableAt.toFixed(0)} s; ` +
+    `queries ${m.featureSeconds.toFixed(1)} s / ${m.queries} x ${WIKIKG.testQueries} = ${queriesAt.toFixed(0)} s; total ${((tableAt + queriesAt) / 60).toFixed(1)} min\n`);
+  emit("extrapolated WikiKG90M test split, all features", { threads, from: bigName, assumes: "tables linear in edges, same per-query cost" }, (tableAt + queriesAt) / 60, "min");
+
+  process.stderr.write(`\n| ranker | kind | ${datasets.map(([n]) => n).join(" | ")} |\n|---|---|${datasets.map(() => "---:|").join("")}\n`);
+  for (const [ranker, row] of table) {
+    process.stderr.write(`| ${ranker} | ${row.kind} | ${datasets.map(([n]) => (row.mrr.has(n) ? row.mrr.get(n)!.toFixed(4) : "–")).join(" | ")} |\n`);
+  }
+}
+
+await main();
