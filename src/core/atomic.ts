@@ -153,6 +153,12 @@ export function writeArtefactMarker(dir: string, kind: string): void {
   writeFileAtomic(join(dir, ARTEFACT_MARKER), `${JSON.stringify({ kind, createdAt: new Date().toISOString() } satisfies ArtefactMarker)}\n`);
 }
 
+function refuseWorkingFolder(finalDir: string): void {
+  const dir = resolve(stripTrailingSeparators(finalDir));
+  const cwd = process.cwd();
+  if (dir === cwd || cwd.startsWith(dir === sep ? dir : dir + sep)) throw new KgcError(finalDir, "is the working folder or one above it; give a new folder for the output");
+}
+
 /**
  * Checks that `finalDir` may receive a `kind` artefact: absent, an empty folder, or (when
  * `replace`) a folder with the marker of the same kind. Returns whether something is there to swap.
@@ -160,9 +166,8 @@ export function writeArtefactMarker(dir: string, kind: string): void {
  */
 export function checkOutputFolder(finalDir: string, kind: string, replace: boolean): boolean {
   const dir = resolve(stripTrailingSeparators(finalDir));
+  refuseWorkingFolder(finalDir);
   sweepLeftovers(dir); // first: a kill mid-swap left the old artefact aside
-  const cwd = process.cwd();
-  if (dir === cwd || cwd.startsWith(dir === sep ? dir : dir + sep)) throw new KgcError(finalDir, "is the working folder or one above it; give a new folder for the output");
   let st;
   try {
     st = lstatSync(dir);
@@ -186,6 +191,7 @@ export function checkOutputFolder(finalDir: string, kind: string, replace: boole
 export async function withAtomicDir<T>(finalDir: string, build: (tmpDir: string) => Promise<T> | T, options: AtomicDirOptions = {}): Promise<T> {
   const kind = options.kind ?? "artefact";
   const dir = resolve(stripTrailingSeparators(finalDir));
+  refuseWorkingFolder(finalDir); // before the lock, whose file would sit beside the working folder
   const release = holdsLockOn(dir) ? () => {} : acquireOutputLock(dir, kind);
   try {
     ensureParent(dir);
