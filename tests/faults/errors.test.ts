@@ -61,6 +61,10 @@ describe("item 5: every error is a kgc: error line", () => {
     mkdirSync(join(root, "scores-here"));
     expectFault([...args, "--out", "scores-here"], /scores-here: is an existing folder; give a file path$/, root, opts());
   });
+  test("score --out an existing file needs --force", () => {
+    writeFileSync(join(root, "results.npy"), "a user's file");
+    expectFault(["score", "--model-dir", "models/d/transe-l2", "--data", "data/d", "--out", "results.npy"], /^kgc: error: results\.npy: exists; pass --force to replace it$/, root, opts());
+  });
   test("export to an existing file", () => {
     writeFileSync(join(root, "out.bin"), "mine");
     expectFault(["data", "export", "data/d", "--format", "parquet", "--out", "out.bin"], /out\.bin: exists and is not a folder/, root, opts());
