@@ -4,7 +4,7 @@ import { totalmem } from "node:os";
 import { join, relative } from "node:path";
 import { before, describe, test } from "node:test";
 import { openDataset } from "../../src/data/dataset.js";
-import { tmpDir } from "../helpers.js";
+import { runKgc, tmpDir } from "../helpers.js";
 import { buildFixture, expectFault, expectOk, snapshot, assertUnchanged, spawnKgc, trainArgsWithSteps, TRAIN_ARGS } from "./helpers.js";
 
 /**
@@ -86,6 +86,16 @@ describe("item 5: every error is a kgc: error line", () => {
     if (totalmem() < 44.9 * 2 ** 30) {
       expectFault(["train", ...TRAIN_ARGS, "--force", "--dim", "2000000", "--optimizer", "adam"], /--dim: 2000000 needs 44\.9 GiB for the tables, more than this machine's [\d.]+ GiB of memory/, root, opts());
     }
+  });
+});
+
+describe("usage errors", () => {
+  test("a bad flag value is a kgc: error line too (plus commander's hint), exit 1", () => {
+    const before = snapshot(root);
+    const r = runKgc(["train", ...trainArgsWithSteps(0)], opts());
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.stderr.trimEnd().split("\n"), ["kgc: error: option '--steps <n>' argument '0' is invalid. must be a positive integer", "(run with --help for usage)"]);
+    assertUnchanged(before, snapshot(root));
   });
 });
 
