@@ -4,6 +4,7 @@ import { totalmem } from "node:os";
 import { join, relative } from "node:path";
 import { before, describe, test } from "node:test";
 import { makeData, makeVector, Table, tableToIPC, Utf8, vectorFromArray } from "apache-arrow";
+import { parquetWriteBuffer } from "hyparquet-writer";
 import { openDataset } from "../../src/data/dataset.js";
 import { runKgc, tmpDir } from "../helpers.js";
 import { buildFixture, expectFault, expectOk, snapshot, assertUnchanged, spawnKgc, trainArgsWithSteps, TRAIN_ARGS } from "./helpers.js";
@@ -123,6 +124,17 @@ describe("item 6: input hygiene", () => {
       writeFileSync(join(root, dir, "train.arrow"), tableToIPC(table, "file"));
       expectFault(["data", "import", "--arrow", dir, "--name", dir, "--out", "data"], message, root, opts());
     }
+  });
+  test("Parquet name columns that are not valid UTF-8 are refused with the row", () => {
+    const heads = [Buffer.from("ab"), Buffer.from([0x75, 0x73, 0x61, 0xff]), Buffer.from("cd")];
+    const buffer = parquetWriteBuffer({ columnData: [
+      { name: "head", data: heads, type: "STRING" },
+      { name: "relation", data: ["r", "r", "r"], type: "STRING" },
+      { name: "tail", data: ["x", "y", "z"], type: "STRING" },
+    ] });
+    mkdirSync(join(root, "parquet-latin1"));
+    writeFileSync(join(root, "parquet-latin1", "train.parquet"), new Uint8Array(buffer));
+    expectFault(["data", "import", "--parquet", "parquet-latin1", "--name", "p", "--out", "data"], /parquet-latin1\/train\.parquet: column 'head' row 1: the name is not valid UTF-8/, root, opts());
   });
   test("unseen valid/test names and a missing split file are warned about, with counts", () => {
     const train = "a\tr\tb\nb\tr\tc\nc\tq\ta\n";
