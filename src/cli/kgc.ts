@@ -18,7 +18,9 @@ export function buildProgram(): Command {
   const program = new Command("kgc")
     .description("knowledge-graph completion: data → train → score → ensemble → submit (WikiKG90M-style candidate ranking)")
     .version("0.1.0")
-    .showHelpAfterError("(run with --help for usage)");
+    .showHelpAfterError("(run with --help for usage)")
+    // usage errors too start with `kgc: error:` (commander's own start with `error: `)
+    .configureOutput({ outputError: (text, write) => write(text.startsWith("error: ") ? `kgc: ${text}` : text) });
   registerDataCommand(program);
   registerTrainCommand(program);
   registerEvalCommand(program);

@@ -10,13 +10,15 @@ import { acquireOutputLock, holdsLockOn, processAlive } from "./output-lock.js";
  *    (`withAtomicFile`, `writeFileAtomic`, `tmpPathFor` + `commitTmp`, NpyWriter). A final path that
  *    is an existing folder is refused before anything is written.
  * 2. A folder artefact is built in `<final>.tmp-<pid>/` (`withAtomicDir`), which gets a marker file
- *    `.kgc-artefact.json` ({ kind, createdAt }) before it is renamed in. The marker is the one way
- *    kgc recognises "a complete artefact of this kind that kgc made", for every kind (dataset,
- *    synth, export, model, checkpoint and any later stage's): it only ever appears together with
- *    a complete folder.
+ *    `.kgc-artefact.json` ({ kind }; no time stamp, so the same inputs still give the same bytes)
+ *    before it is renamed in. The marker is the one way kgc recognises "an artefact of this kind
+ *    that kgc made", for every kind (dataset, synth, export, checkpoint and any later stage's);
+ *    from withAtomicDir it only ever appears with a complete folder. (Model folders are marked by
+ *    train at their first run and kept whole by swapping files: models/model-folder.ts.)
  * 3. An existing target is replaced only when it is an empty folder or holds the marker of the same
- *    kind, and, when the caller asks for consent (`replace: false`, the CLI's missing `--force`),
- *    not even then. A user's file or folder, the working folder or one above it is never replaced.
+ *    kind, and not even then when the caller asks for consent and has none (`replace: false`: a
+ *    stage passes `{ kind, replace: force }` for its `--force` flag). A user's file or folder, the
+ *    working folder or one above it is never replaced.
  * 4. Replacing swaps: the old folder is renamed aside to `<final>.old-<pid>`, the new one renamed
  *    in, then the old one removed, so at every instant a complete old or new artefact exists.
  * 5. Leftovers of killed runs (`<final>.tmp-<pid>`, `<final>.old-<pid>` whose process is gone) are
@@ -30,7 +32,6 @@ export const ARTEFACT_MARKER = ".kgc-artefact.json";
 
 export interface ArtefactMarker {
   kind: string;
-  createdAt: string;
 }
 
 export interface AtomicDirOptions {
@@ -150,7 +151,13 @@ export function readArtefactMarker(dir: string): ArtefactMarker | null {
 }
 
 export function writeArtefactMarker(dir: string, kind: string): void {
-  writeFileAtomic(join(dir, ARTEFACT_MARKER), `${JSON.stringify({ kind, createdAt: new Date().toISOString() } satisfies ArtefactMarker)}\n`);
+  writeFileAtomic(join(dir, ARTEFACT_MARKER), `${JSON.stringify({ kind } satisfies ArtefactMarker)}\n`);
+}
+
+function refuseWorkingFolder(finalDir: string): void {
+  const dir = resolve(stripTrailingSeparators(finalDir));
+  const cwd = process.cwd();
+  if (dir === cwd || cwd.startsWith(dir === sep ? dir : dir + sep)) throw new KgcError(finalDir, "is the working folder or one above it; give a new folder for the output");
 }
 
 /**
@@ -160,9 +167,8 @@ export function writeArtefactMarker(dir: string, kind: string): void {
  */
 export function checkOutputFolder(finalDir: string, kind: string, replace: boolean): boolean {
   const dir = resolve(stripTrailingSeparators(finalDir));
+  refuseWorkingFolder(finalDir);
   sweepLeftovers(dir); // first: a kill mid-swap left the old artefact aside
-  const cwd = process.cwd();
-  if (dir === cwd || cwd.startsWith(dir === sep ? dir : dir + sep)) throw new KgcError(finalDir, "is the working folder or one above it; give a new folder for the output");
   let st;
   try {
     st = lstatSync(dir);
@@ -186,6 +192,7 @@ export function checkOutputFolder(finalDir: string, kind: string, replace: boole
 export async function withAtomicDir<T>(finalDir: string, build: (tmpDir: string) => Promise<T> | T, options: AtomicDirOptions = {}): Promise<T> {
   const kind = options.kind ?? "artefact";
   const dir = resolve(stripTrailingSeparators(finalDir));
+  refuseWorkingFolder(finalDir); // before the lock, whose file would sit beside the working folder
   const release = holdsLockOn(dir) ? () => {} : acquireOutputLock(dir, kind);
   try {
     ensureParent(dir);

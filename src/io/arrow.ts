@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { closeSync, openSync, writeSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { setImmediate as nextTurn } from "node:timers/promises";
@@ -113,6 +114,32 @@ function childOf(path: string, batch: RecordBatch, name: string): Vector {
 const TRIPLE_COLUMNS = ["head", "relation", "tail"] as const;
 
 /**
+ * The first row of a utf8 column whose bytes are not valid UTF-8 (-1: an entry of its dictionary),
+ * or null. Arrow decodes such bytes to U+FFFD, which would merge distinct names into one, so the
+ * raw bytes are checked first (plain and dictionary-encoded utf8; the rarer large/view types are
+ * decoded as they are).
+ */
+function firstInvalidUtf8Row(column: Vector): number | null {
+  let row = 0;
+  for (const d of column.data) {
+    if (DataType.isDictionary(d.type)) {
+      if (d.dictionary && firstInvalidUtf8Row(d.dictionary) !== null) return -1;
+    } else if (DataType.isUtf8(d.type)) {
+      // arrow's valueOffsets are already sliced to this Data: entry i spans [offsets[i], offsets[i + 1])
+      // valid as a whole and no entry starting with a continuation byte <=> every entry valid
+      const offsets = d.valueOffsets, values = d.values as Uint8Array;
+      let ok = isUtf8(values.subarray(offsets[0]!, offsets[d.length]!));
+      for (let i = 0; ok && i < d.length; i++) ok = offsets[i] === offsets[i + 1] || (values[offsets[i]!]! & 0xc0) !== 0x80;
+      if (!ok) {
+        for (let i = 0; i < d.length; i++) if (!isUtf8(values.subarray(offsets[i]!, offsets[i + 1]!))) return row + i;
+      }
+    }
+    row += d.length;
+  }
+  return null;
+}
+
+/**
  * Reads a triple table. Integer columns are ids (int8..int64, checked non-negative and within
  * int32); utf8 columns are names, mapped through `names` (entities for head and tail).
  */
@@ -136,6 +163,8 @@ export async function readTriplesArrow(path: string, names?: TripleNameIndexes):
       const column = childOf(path, batch, name);
       const { array, offset } = builders[c]!.next(batch.numRows);
       if (named) {
+        const bad = firstInvalidUtf8Row(column);
+        if (bad !== null) throw new KgcError(path, `column '${name}' row ${firstRow + bad}: ${bad < 0 ? "a dictionary entry" : "the name"} is not valid UTF-8 (names are kept exactly; re-encode the strings as UTF-8)`);
         const index = name === "relation" ? names!.relations : names!.entities;
         for (let i = 0; i < batch.numRows; i++) {
           const value = column.get(i) as string;

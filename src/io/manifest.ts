@@ -7,6 +7,7 @@
  *   <split>-correct.npy           int32 [Q] index of the true tail in its row (absent when hidden)
  *   csr-{out,in}-{indptr,neighbor,relation}.npy   adjacency over train (indptr int64 [E+1])
  *   dictionary.sqlite             id <-> name for entities and relations
+ *   .kgc-artefact.json            the marker of a complete kgc folder artefact (core/atomic.ts)
  */
 export const DatasetFiles = {
   manifest: "manifest.json",

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { closeSync, openSync, statSync, writeSync } from "node:fs";
 import { asyncBufferFromFile, type ColumnData, type FileMetaData, parquetMetadataAsync, parquetRead, parquetSchema, type SchemaElement, type SchemaTree } from "hyparquet";
 import { ByteWriter, type ColumnSource, ParquetWriter } from "hyparquet-writer";
@@ -174,6 +175,14 @@ function columnOf(path: string, columns: Map<string, SchemaTree>, name: string):
 }
 
 /**
+ * What a string column yields for bytes that are not valid UTF-8: hyparquet would decode them to
+ * U+FFFD, which merges distinct names, so the name reader reports the row instead.
+ */
+const INVALID_UTF8 = Object.freeze({ invalidUtf8: true });
+const utf8Decoder = new TextDecoder();
+const STRICT_PARSERS = { stringFromBytes: (bytes: Uint8Array | undefined): unknown => (bytes === undefined ? bytes : isUtf8(bytes) ? utf8Decoder.decode(bytes) : INVALID_UTF8) };
+
+/**
  * Reads the given columns one row group at a time (hyparquet would otherwise fetch every row
  * group of the file at once), passing each decoded column chunk to `visit`.
  */
@@ -194,7 +203,7 @@ async function readGroups(
   for (const group of opened.metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
     try {
-      await parquetRead({ file: opened.file, metadata: opened.metadata, columns, rowStart, rowEnd, onChunk });
+      await parquetRead({ file: opened.file, metadata: opened.metadata, columns, rowStart, rowEnd, onChunk, parsers: STRICT_PARSERS });
     } catch (err) {
       throw asKgcError(path, err);
     }
@@ -246,7 +255,10 @@ export async function readTriplesParquet(path: string, names?: TripleNameIndexes
     const values = chunk.columnData;
     for (let i = 0; i < values.length; i++) {
       const v: unknown = values[i];
-      if (typeof v !== "string" || v.length === 0) throw new KgcError(path, `column '${column}' row ${chunk.rowStart + i}: ${v === null ? "null" : "empty"} name`);
+      if (typeof v !== "string" || v.length === 0) {
+        const problem = v === INVALID_UTF8 ? "the name is not valid UTF-8 (names are kept exactly; re-encode the strings as UTF-8)" : `${v === null ? "null" : "empty"} name`;
+        throw new KgcError(path, `column '${column}' row ${chunk.rowStart + i}: ${problem}`);
+      }
       target[chunk.rowStart + i] = index.idOf(v);
     }
   });

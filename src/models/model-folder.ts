@@ -2,8 +2,8 @@
  * The model folder's life cycle (models/<ds>/<model>/), so that a failed or killed run never
  * costs the previous good model:
  *  - the folder carries the `.kgc-artefact.json` marker of kind "model" from its first run on; a
- *    folder without it that is not empty is not kgc's and is refused; one with it is trained over
- *    only with --force (or continued with --resume);
+ *    non-empty folder without it is not kgc's and is refused; one holding a model or a checkpoint
+ *    is trained over only with --force (or continued with --resume);
  *  - a run in progress writes `config.running.json` and appends to `metrics.running.jsonl` (one
  *    line per log record, so a batch job can follow it) beside the previous run's config.json and
  *    metrics.jsonl, which stay valid for eval and score;

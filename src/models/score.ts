@@ -5,6 +5,7 @@
  * Q x K matrix (1.36M x 1,001 on WikiKG90M) never sits in memory. One writer per output file: the
  * stage holds the lock on it (output-lock.ts).
  */
+import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { prepareFileOutput } from "../core/atomic.js";
@@ -28,6 +29,8 @@ export interface ScoreStageInput {
   chunk?: number | undefined;
   /** output path (default <model-dir>/scores-<split>.npy) */
   out?: string | undefined;
+  /** replace an existing file at `out` (a path outside the model folder may be a user's file) */
+  force?: boolean;
   command: readonly string[];
 }
 
@@ -49,6 +52,7 @@ export async function scoreStage(input: ScoreStageInput): Promise<ScoreStageResu
     const threads = input.threads ?? model.config.threads ?? availableParallelism();
     const outPath = input.out ?? join(input.modelDir, `scores-${input.split}.npy`);
     prepareFileOutput(outPath);
+    if (input.out !== undefined && !input.force && existsSync(outPath)) throw new KgcError(input.out, "exists; pass --force to replace it");
     return await withOutputLock(outPath, "score", () => scoreInto(input, ds, model, queries, threads, outPath));
   } finally {
     ds.close();

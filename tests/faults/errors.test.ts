@@ -3,8 +3,10 @@ import { chmodSync, cpSync, mkdirSync, readFileSync, truncateSync, statSync, wri
 import { totalmem } from "node:os";
 import { join, relative } from "node:path";
 import { before, describe, test } from "node:test";
+import { makeData, makeVector, Table, tableToIPC, Utf8, vectorFromArray } from "apache-arrow";
+import { parquetWriteBuffer } from "hyparquet-writer";
 import { openDataset } from "../../src/data/dataset.js";
-import { tmpDir } from "../helpers.js";
+import { runKgc, tmpDir } from "../helpers.js";
 import { buildFixture, expectFault, expectOk, snapshot, assertUnchanged, spawnKgc, trainArgsWithSteps, TRAIN_ARGS } from "./helpers.js";
 
 /**
@@ -61,6 +63,10 @@ describe("item 5: every error is a kgc: error line", () => {
     mkdirSync(join(root, "scores-here"));
     expectFault([...args, "--out", "scores-here"], /scores-here: is an existing folder; give a file path$/, root, opts());
   });
+  test("score --out an existing file needs --force", () => {
+    writeFileSync(join(root, "results.npy"), "a user's file");
+    expectFault(["score", "--model-dir", "models/d/transe-l2", "--data", "data/d", "--out", "results.npy"], /^kgc: error: results\.npy: exists; pass --force to replace it$/, root, opts());
+  });
   test("export to an existing file", () => {
     writeFileSync(join(root, "out.bin"), "mine");
     expectFault(["data", "export", "data/d", "--format", "parquet", "--out", "out.bin"], /out\.bin: exists and is not a folder/, root, opts());
@@ -85,6 +91,16 @@ describe("item 5: every error is a kgc: error line", () => {
   });
 });
 
+describe("usage errors", () => {
+  test("a bad flag value is a kgc: error line too (plus commander's hint), exit 1", () => {
+    const before = snapshot(root);
+    const r = runKgc(["train", ...trainArgsWithSteps(0)], opts());
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.stderr.trimEnd().split("\n"), ["kgc: error: option '--steps <n>' argument '0' is invalid. must be a positive integer", "(run with --help for usage)"]);
+    assertUnchanged(before, snapshot(root));
+  });
+});
+
 describe("item 6: input hygiene", () => {
   test("names that are not valid UTF-8 are refused with the line", () => {
     const dir = join(root, "latin1");
@@ -92,6 +108,33 @@ describe("item 6: input hygiene", () => {
     const good = Buffer.from("a\tr\tb\nb\tr\tc\n");
     writeFileSync(join(dir, "train.txt"), Buffer.concat([good, Buffer.from([0x75, 0x73, 0x61, 0xff]), Buffer.from("\tr\ta\n"), Buffer.from([0x75, 0x73, 0x61, 0xfe]), Buffer.from("\tr\tb\n")]));
     expectFault(["data", "import", "--tsv", "latin1", "--name", "l", "--out", "data"], /latin1\/train\.txt: line 3: the head name is not valid UTF-8/, root, opts());
+  });
+  test("Arrow name columns that are not valid UTF-8 are refused with the row", () => {
+    // head names per row; the second file splits "é" (c3 a9) across two entries: valid only when joined
+    const cases: Array<[string, Buffer[], RegExp]> = [
+      ["arrow-latin1", [Buffer.from("ab"), Buffer.from([0x75, 0x73, 0x61, 0xff]), Buffer.from("cd")], /arrow-latin1\/train\.arrow: column 'head' row 1: the name is not valid UTF-8/],
+      ["arrow-split", [Buffer.from([0x61, 0xc3]), Buffer.from([0xa9, 0x62]), Buffer.from("cd")], /arrow-split\/train\.arrow: column 'head' row 0: the name is not valid UTF-8/],
+    ];
+    for (const [dir, heads, message] of cases) {
+      const offsets = new Int32Array(heads.length + 1);
+      heads.forEach((h, i) => (offsets[i + 1] = offsets[i]! + h.length));
+      const head = makeVector(makeData({ type: new Utf8(), length: heads.length, valueOffsets: offsets, data: Buffer.concat(heads) }));
+      const table = new Table({ head, relation: vectorFromArray(["r", "r", "r"], new Utf8()), tail: vectorFromArray(["x", "y", "z"], new Utf8()) });
+      mkdirSync(join(root, dir));
+      writeFileSync(join(root, dir, "train.arrow"), tableToIPC(table, "file"));
+      expectFault(["data", "import", "--arrow", dir, "--name", dir, "--out", "data"], message, root, opts());
+    }
+  });
+  test("Parquet name columns that are not valid UTF-8 are refused with the row", () => {
+    const heads = [Buffer.from("ab"), Buffer.from([0x75, 0x73, 0x61, 0xff]), Buffer.from("cd")];
+    const buffer = parquetWriteBuffer({ columnData: [
+      { name: "head", data: heads, type: "STRING" },
+      { name: "relation", data: ["r", "r", "r"], type: "STRING" },
+      { name: "tail", data: ["x", "y", "z"], type: "STRING" },
+    ] });
+    mkdirSync(join(root, "parquet-latin1"));
+    writeFileSync(join(root, "parquet-latin1", "train.parquet"), new Uint8Array(buffer));
+    expectFault(["data", "import", "--parquet", "parquet-latin1", "--name", "p", "--out", "data"], /parquet-latin1\/train\.parquet: column 'head' row 1: the name is not valid UTF-8/, root, opts());
   });
   test("unseen valid/test names and a missing split file are warned about, with counts", () => {
     const train = "a\tr\tb\nb\tr\tc\nc\tq\ta\n";

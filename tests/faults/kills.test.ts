@@ -118,11 +118,11 @@ describe("kill -9 in score", () => {
     expectOk([...SCORE, "--out", "ref.npy"], opts());
     copyFileSync(join(root, "ref.npy"), join(root, "s.npy"));
     const old = readFileSync(join(root, "s.npy"));
-    const run = spawnKgc([...SCORE, "--out", "s.npy"], opts());
+    const run = spawnKgc([...SCORE, "--out", "s.npy", "--force"], opts());
     await killWhen(run, () => existsSync(join(root, `s.npy.tmp-${run.pid}`)), "the temporary scores file exists");
     assert.deepEqual(readFileSync(join(root, "s.npy")), old);
     assert.deepEqual(leftovers(root, "s.npy"), [`s.npy.tmp-${run.pid}`]);
-    expectOk([...SCORE, "--out", "s.npy"], opts());
+    expectOk([...SCORE, "--out", "s.npy", "--force"], opts());
     assert.deepEqual(readFileSync(join(root, "s.npy")), readFileSync(join(root, "ref.npy")));
     assert.deepEqual(leftovers(root, "s.npy"), []);
   });

@@ -15,8 +15,9 @@ export function registerScoreCommand(program: Command): void {
     .option("--out <file>", "output npy (default <model-dir>/scores-<split>.npy)")
     .option("--threads <n>", "C++ threads (default: the model's training threads)", positiveInt)
     .option("--chunk <n>", "queries per chunk", positiveInt)
-    .action(async (o: { modelDir: string; data: string; split: SplitName; out?: string; threads?: number; chunk?: number }) => {
-      const r = await scoreStage({ modelDir: o.modelDir, dataDir: o.data, split: o.split, out: o.out, threads: o.threads, chunk: o.chunk, command: process.argv.slice(1) });
+    .option("--force", "replace an existing file at --out (the default path in the model folder is always kgc's to replace)")
+    .action(async (o: { modelDir: string; data: string; split: SplitName; out?: string; threads?: number; chunk?: number; force?: boolean }) => {
+      const r = await scoreStage({ modelDir: o.modelDir, dataDir: o.data, split: o.split, out: o.out, threads: o.threads, chunk: o.chunk, force: o.force === true, command: process.argv.slice(1) });
       info(`scored ${r.queries} queries x ${r.width} candidates in ${r.seconds.toFixed(1)} s (${(r.scoresPerSecond / 1e6).toFixed(2)}M scores/s) -> ${r.outPath}`);
     });
 }

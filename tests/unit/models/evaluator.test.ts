@@ -48,7 +48,7 @@ before(() => {
 after(() => rmSync(root, { recursive: true, force: true }));
 
 function train(model: string, dim: number): string {
-  kgc("train", "--data", data, "--model", model, "--out", join(root, "models"), "--dim", String(dim), "--batch", "16", "--negatives", "8", "--steps", "30", "--threads", "1", "--set", "validEvery=0");
+  kgc("train", "--data", data, "--model", model, "--out", join(root, "models"), "--dim", String(dim), "--batch", "16", "--negatives", "8", "--steps", "30", "--threads", "1", "--set", "validEvery=0", "--force");
   return join(root, "models", "toy", model);
 }
 
