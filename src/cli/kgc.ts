@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { KgcError } from "../core/errors.js";
 import { registerDataCommand } from "./commands/data.js";
 import { registerEvalCommand } from "./commands/eval.js";
+import { registerPredictCommand } from "./commands/predict.js";
 import { registerScoreCommand } from "./commands/score.js";
 import { registerRunsCommand } from "./commands/runs.js";
 import { registerTrainCommand } from "./commands/train.js";
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerEvalCommand(program);
   registerScoreCommand(program);
   registerRunsCommand(program);
+  registerPredictCommand(program);
   return program;
 }
 

@@ -1,5 +1,6 @@
 import Database from "better-sqlite3";
 import { existsSync } from "node:fs";
+import { editDistance } from "../core/edit-distance.js";
 import { KgcError } from "../core/errors.js";
 
 /**
@@ -10,6 +11,11 @@ import { KgcError } from "../core/errors.js";
 export type Kind = "entity" | "relation";
 
 const TABLE: Record<Kind, string> = { entity: "entities", relation: "relations" };
+
+/** Names that sort after every name starting with a prefix (U+10FFFF, the last code point). */
+const AFTER_PREFIX = "\u{10FFFF}";
+/** Names read per probe of the name index when looking for close matches. */
+const PROBE_ROWS = 64;
 
 /** Writes a dictionary file (the caller writes it inside an atomic folder). */
 export function writeDictionary(path: string, entityNames: readonly string[] | null, relationNames: readonly string[] | null): void {
@@ -48,7 +54,10 @@ export class Dictionary {
     if (this.named) {
       const row = this.db.prepare(`SELECT id FROM ${TABLE[kind]} WHERE name = ?`).get(name) as { id: number } | undefined;
       if (row) return row.id;
-      if (!/^\d+$/.test(name)) throw new KgcError(this.path, `unknown ${kind} name '${name}'`);
+      if (!/^\d+$/.test(name)) {
+        const close = this.closeNames(kind, name);
+        throw new KgcError(this.path, `unknown ${kind} name '${name}'${close.length ? `; close matches: ${close.map((c) => `'${c}'`).join(", ")}` : ""}`);
+      }
     }
     const id = /^\d+$/.test(name) ? Number(name) : NaN;
     if (!(id >= 0 && id < this.counts[kind])) throw new KgcError(this.path, `unknown ${kind} '${name}' (ids are 0..${this.counts[kind] - 1})`);
@@ -61,6 +70,41 @@ export class Dictionary {
     if (!this.named) return String(id);
     const row = this.db.prepare(`SELECT name FROM ${TABLE[kind]} WHERE id = ?`).get(id) as { name: string } | undefined;
     return row ? row.name : String(id);
+  }
+
+  /**
+   * Up to `limit` known names closest to `name` by edit distance, nearest first. Candidates come
+   * from seeks in the name's UNIQUE index, never from a scan, so the cost does not grow with the
+   * dictionary (87M WikiKG90M-sized tables): the names sharing the longest prefixes with `name`
+   * (also with its first letter's case flipped, and with its first character dropped, for a typo at
+   * the start) and its lexicographic neighbours. A typo at the very start of a long name with no
+   * neighbour in sort order can be missed; that is the price of not scanning millions of rows.
+   */
+  closeNames(kind: Kind, name: string, limit = 5): string[] {
+    if (!this.named || name === "") return [];
+    const table = TABLE[kind];
+    const range = this.db.prepare(`SELECT name FROM ${table} WHERE name >= ? AND name < ? ORDER BY name LIMIT ${PROBE_ROWS}`).pluck();
+    const below = this.db.prepare(`SELECT name FROM ${table} WHERE name < ? ORDER BY name DESC LIMIT ${PROBE_ROWS}`).pluck();
+    const above = this.db.prepare(`SELECT name FROM ${table} WHERE name > ? ORDER BY name LIMIT ${PROBE_ROWS}`).pluck();
+    const seen = new Set<string>();
+    const add = (rows: unknown[]): void => rows.forEach((r) => seen.add(r as string));
+    const first = name[0]!;
+    const flipped = (first === first.toUpperCase() ? first.toLowerCase() : first.toUpperCase()) + name.slice(1);
+    for (const probe of new Set([name, flipped, name.slice(1)])) {
+      if (probe === "") continue;
+      add(below.all(probe));
+      add(above.all(probe));
+      // longest shared prefix first; stop once a prefix has enough names to choose from
+      for (let len = probe.length; len >= 1; len--) {
+        const prefix = probe.slice(0, len);
+        const rows = range.all(prefix, prefix + AFTER_PREFIX);
+        add(rows);
+        if (rows.length >= PROBE_ROWS / 2) break;
+      }
+    }
+    const ranked = [...seen].map((n) => ({ n, d: editDistance(name.toLowerCase(), n.toLowerCase(), Math.max(name.length, n.length)) }));
+    ranked.sort((a, b) => a.d - b.d || (a.n < b.n ? -1 : a.n > b.n ? 1 : 0));
+    return ranked.slice(0, limit).map((r) => r.n);
   }
 
   /** All names in id order (unnamed datasets: null). */
