@@ -4,6 +4,7 @@ import { KgcError } from "../core/errors.js";
 import { registerDataCommand } from "./commands/data.js";
 import { registerEvalCommand } from "./commands/eval.js";
 import { registerPredictCommand } from "./commands/predict.js";
+import { registerReportCommand } from "./commands/report.js";
 import { registerScoreCommand } from "./commands/score.js";
 import { registerRunsCommand } from "./commands/runs.js";
 import { registerTrainCommand } from "./commands/train.js";
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerScoreCommand(program);
   registerRunsCommand(program);
   registerPredictCommand(program);
+  registerReportCommand(program);
   return program;
 }
 

@@ -17,7 +17,7 @@ export interface TopEntities {
 }
 
 /** Entity ids per native call; B x this many floats are in memory at once. */
-export const ENTITY_BLOCK = 1 << 16;
+export const ENTITY_BLOCK = 1 << 14;
 
 /** Keeps the k best (score, id) of one query in descending order; a later equal score ranks below. */
 class TopList {
