@@ -16,6 +16,8 @@ const TABLE: Record<Kind, string> = { entity: "entities", relation: "relations" 
 const AFTER_PREFIX = "\u{10FFFF}";
 /** Names read per probe of the name index when looking for close matches. */
 const PROBE_ROWS = 64;
+/** One-edit probes keep at least this many leading characters, so none is a range over most of the table. */
+const MIN_KEPT = 3;
 
 /** Writes a dictionary file (the caller writes it inside an atomic folder). */
 export function writeDictionary(path: string, entityNames: readonly string[] | null, relationNames: readonly string[] | null): void {
@@ -74,18 +76,25 @@ export class Dictionary {
 
   /**
    * Up to `limit` known names closest to `name` by edit distance, nearest first. Candidates come
-   * from seeks in the name's UNIQUE index, never from a scan, so the cost does not grow with the
-   * dictionary (87M WikiKG90M-sized tables): the names sharing the longest prefixes with `name`
-   * (also with its first letter's case flipped, and with its first character dropped, for a typo at
-   * the start) and its lexicographic neighbours. A typo at the very start of a long name with no
-   * neighbour in sort order can be missed; that is the price of not scanning millions of rows.
+   * from range seeks in the names' UNIQUE index, never from a scan of the table, so the cost grows
+   * with the names sharing a prefix with `name`, not with the dictionary (87M on WikiKG90M):
+   *  - its lexicographic neighbours and the names sharing its longest prefix (a truncated name);
+   *  - every one-edit variant that keeps a prefix name[0, i) of at least MIN_KEPT characters:
+   *    name without character i (one typed too many), name[0, i) + any character + name[i+1..]
+   *    (one mistyped) and name[0, i) + any character + name[i..] (one dropped);
+   *  - the same with the first letter's case flipped and with the first character dropped.
+   * A typo within the first MIN_KEPT characters combined with a second edit can be missed; that
+   * is the price of not scanning millions of rows (bench/predict.bench.ts measures the recall).
    */
   closeNames(kind: Kind, name: string, limit = 5): string[] {
     if (!this.named || name === "") return [];
     const table = TABLE[kind];
     const range = this.db.prepare(`SELECT name FROM ${table} WHERE name >= ? AND name < ? ORDER BY name LIMIT ${PROBE_ROWS}`).pluck();
     const below = this.db.prepare(`SELECT name FROM ${table} WHERE name < ? ORDER BY name DESC LIMIT ${PROBE_ROWS}`).pluck();
-    const above = this.db.prepare(`SELECT name FROM ${table} WHERE name > ? ORDER BY name LIMIT ${PROBE_ROWS}`).pluck();
+    const above = this.db.prepare(`SELECT name FROM ${table} WHERE name >= ? ORDER BY name LIMIT ${PROBE_ROWS}`).pluck();
+    // names that continue `prefix` with one character and then `rest` (1-based substr)
+    const oneEdit = this.db.prepare(`SELECT name FROM ${table} WHERE name >= @prefix AND name < @prefix || '${AFTER_PREFIX}'
+      AND substr(name, @at) = @rest LIMIT ${PROBE_ROWS}`).pluck();
     const seen = new Set<string>();
     const add = (rows: unknown[]): void => rows.forEach((r) => seen.add(r as string));
     const first = name[0]!;
@@ -94,12 +103,16 @@ export class Dictionary {
       if (probe === "") continue;
       add(below.all(probe));
       add(above.all(probe));
-      // longest shared prefix first; stop once a prefix has enough names to choose from
       for (let len = probe.length; len >= 1; len--) {
-        const prefix = probe.slice(0, len);
-        const rows = range.all(prefix, prefix + AFTER_PREFIX);
+        const rows = range.all(probe.slice(0, len), probe.slice(0, len) + AFTER_PREFIX);
         add(rows);
-        if (rows.length >= PROBE_ROWS / 2) break;
+        if (rows.length >= PROBE_ROWS / 2) break; // the longest shared prefix with enough names
+      }
+      for (let i = MIN_KEPT; i < probe.length; i++) {
+        add(above.all(probe.slice(0, i) + probe.slice(i + 1)).slice(0, 1)); // deleting character i may give a known name
+        const prefix = probe.slice(0, i);
+        add(oneEdit.all({ prefix, at: i + 2, rest: probe.slice(i + 1) })); // substituted at i
+        add(oneEdit.all({ prefix, at: i + 2, rest: probe.slice(i) })); // dropped at i
       }
     }
     const ranked = [...seen].map((n) => ({ n, d: editDistance(name.toLowerCase(), n.toLowerCase(), Math.max(name.length, n.length)) }));
