@@ -58,6 +58,11 @@ demo: data/$(DS)/stats.json models/$(DS)/$(MODEL)/eval-valid.json models/$(DS)/$
 	$(KGC) data stats data/$(DS)
 	$(KGC) runs list --limit 10
 
+# --- report: always rebuilt (the registry changes with every run) -------------------------------
+.PHONY: report bench-predict bench-report
+report: dist/.built
+	$(KGC) report $(if $(wildcard data/$(DS)/manifest.json),--data data/$(DS)) --out report
+
 # --- tests and benchmarks ---------------------------------------------------------------------
 test: dist/.built
 	node --test --test-concurrency=2 $$(find dist/tests -name '*.test.js' | sort)
@@ -73,6 +78,12 @@ bench-import: dist/.built
 
 bench-score: dist/.built
 	node dist/bench/score.bench.js $(BENCH_FLAGS)
+
+bench-predict: dist/.built
+	node dist/bench/predict.bench.js $(BENCH_FLAGS)
+
+bench-report: dist/.built
+	node dist/bench/report.bench.js
 
 # accuracy vs published figures: 30 minutes per model and dataset by default (hours in all);
 # e.g. make bench-accuracy ACCURACY_FLAGS="--models rotate --minutes 30"
