@@ -116,7 +116,8 @@ export class Dictionary {
       }
     }
     const ranked = [...seen].map((n) => ({ n, d: editDistance(name.toLowerCase(), n.toLowerCase(), Math.max(name.length, n.length)) }));
-    ranked.sort((a, b) => a.d - b.d || (a.n < b.n ? -1 : a.n > b.n ? 1 : 0));
+    const startsWithQuery = (n: string): number => (n.startsWith(name) ? 0 : 1); // at equal distance, a name the query is the start of comes first
+    ranked.sort((a, b) => a.d - b.d || startsWithQuery(a.n) - startsWithQuery(b.n) || (a.n < b.n ? -1 : a.n > b.n ? 1 : 0));
     return ranked.slice(0, limit).map((r) => r.n);
   }
 

@@ -41,6 +41,11 @@ function fields(text: string, sep: RegExp): string[] {
   return text.split(sep).map((f) => f.trim()).filter((f) => f !== "");
 }
 
+/** A `--query`/`--triple` value: fields split by tabs when it has any (names with spaces), else by spaces. */
+function flagFields(text: string): string[] {
+  return fields(text, text.includes("\t") ? /\t/ : /\s+/);
+}
+
 function request(dict: Dictionary, parts: string[], source: string): PredictRequest {
   return {
     head: resolveName(dict, "entity", parts[0]!, source),
@@ -53,12 +58,12 @@ function request(dict: Dictionary, parts: string[], source: string): PredictRequ
 export function parseRequests(dict: Dictionary, text: RequestText): PredictRequest[] {
   const out: PredictRequest[] = [];
   for (const q of text.queries) {
-    const parts = fields(q, /\s+/);
+    const parts = flagFields(q);
     if (parts.length !== 2) throw new KgcError(`--query "${q}"`, `expected "head relation" (2 fields), got ${parts.length}`);
     out.push(request(dict, parts, `--query "${q}"`));
   }
   for (const t of text.triples) {
-    const parts = fields(t, /\s+/);
+    const parts = flagFields(t);
     if (parts.length !== 3) throw new KgcError(`--triple "${t}"`, `expected "head relation tail" (3 fields), got ${parts.length}`);
     out.push(request(dict, parts, `--triple "${t}"`));
   }

@@ -20,7 +20,7 @@ let registry = "";
 let data = "";
 const kgc = (...args: string[]) => runKgc(args, { registry });
 const model = (name: string): string => join(root, "models", "toy", name);
-const NAMES = ["alice", "bob", "carol", "dave", "eve", "frank", "grace", "heidi", "ivan", "judy"];
+const NAMES = ["alice", "bob", "carol", "dave", "eve", "frank", "grace", "heidi", "ivan", "judy lee"];
 const RELATIONS = ["likes", "knows", "hates"];
 
 interface Json {
@@ -91,13 +91,20 @@ describe("kgc predict, one model", () => {
   it("--candidates ranks only those; a TSV --input mixes queries and triples; --explain adds the raw score and rank", () => {
     const input = join(root, "in.tsv");
     writeFileSync(input, "alice\tlikes\r\n# a comment\n\ncarol\thates\tdave\n");
-    const out = ok("predict", "--model-dir", model("rotate"), "--data", data, "--input", input, "--candidates", "bob,eve,judy", "--explain");
+    const out = ok("predict", "--model-dir", model("rotate"), "--data", data, "--input", input, "--candidates", "bob,eve,judy lee", "--explain");
     const rows = out.trim().split("\n").map((l) => l.split("\t"));
     assert.deepEqual(rows[0], ["query", "head", "relation", "rank", "tail", "score", "rotate.raw", "rotate.rank"]);
-    assert.deepEqual(rows.slice(1, 4).map((r) => r[4]).sort(), ["bob", "eve", "judy"]);
+    assert.deepEqual(rows.slice(1, 4).map((r) => r[4]).sort(), ["bob", "eve", "judy lee"]);
     assert.deepEqual(rows[4]!.slice(0, 3), ["2", "carol", "hates"]);
     assert.equal(rows[4]![4], "dave"); // the triple's tail joins the candidates
     for (const r of rows.slice(1)) assert.equal(r[5], r[6]);
+  });
+
+  it("a --query with a tab splits on tabs, so names may hold spaces", () => {
+    const r = JSON.parse(ok("predict", "--model-dir", model("rotate"), "--data", data, "--query", "judy lee\tknows", "--top", "1", "--format", "json")) as Json;
+    assert.equal(r.results[0]!.head.name, "judy lee");
+    expectError(["predict", "--model-dir", model("rotate"), "--data", data, "--query", "judy lee knows"], /expected "head relation" \(2 fields\), got 3/);
+    expectError(["predict", "--model-dir", model("rotate"), "--data", data, "--query", "judy\tknows"], /unknown entity name 'judy'; close matches: 'judy lee'/);
   });
 
   it("unknown names get close matches, ids out of range and malformed input one line each, and nothing is written", () => {
@@ -158,7 +165,7 @@ describe("kgc predict --ensemble", () => {
   });
 
   it("elsewhere the feature is left out with a one-line note; among all entities the union of the models' top lists is ranked", () => {
-    const r = kgc("predict", "--ensemble", weightsPath, "--data", data, "--query", "judy hates", "--explain", "--format", "json", "--top", "3");
+    const r = kgc("predict", "--ensemble", weightsPath, "--data", data, "--query", "judy lee\thates", "--explain", "--format", "json", "--top", "3");
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /warning: feature input 'feature:degree' left out: the query is not a row of the fitted split 'valid' \(1 of 1 queries\)/);
     const j = JSON.parse(r.stdout) as Json;

@@ -21,7 +21,7 @@ export function registerPredictCommand(program: Command): void {
     .option("--model-dir <dir>", "one trained model (models/<dataset>/<model>)")
     .option("--ensemble <file>", "a fitted ensemble (ensemble/<dataset>/weights.json): model inputs are re-scored through their model folders; "
       + "feature inputs exist only for the fitted split's candidate rows, so they are used when the query is a row of that split and every candidate is in its row, and otherwise left out with a one-line note")
-    .option("--query <\"h r\">", "a (head, relation, ?) query by names or ids; repeatable", collect, [])
+    .option("--query <\"h r\">", "a (head, relation, ?) query by names or ids, split by spaces (by tabs when it has any, for names with spaces); repeatable", collect, [])
     .option("--triple <\"h r t\">", "a (head, relation, tail) triple: its score and the tail's rank; repeatable", collect, [])
     .option("--input <file>", "TSV, one query (head<TAB>relation) or triple (head<TAB>relation<TAB>tail) per line")
     .option("--candidates <a,b,c>", "rank among these tails (default: all entities; one model ranks exactly over the whole table, "
