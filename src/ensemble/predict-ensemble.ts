@@ -56,15 +56,18 @@ export class EnsembleRanker {
    * The ensemble's own candidate list for ranking among all entities: the union of every model
    * input's exact top W over all entities (W = the fitted split's candidates per query), the kind of
    * list the weights were fitted on, so the per-query normalisations see a comparable row.
+   * @param head shape: [B]
+   * @param relation shape: [B]
+   * @returns one sorted candidate list per query
    */
-  async allEntityCandidates(head: number, relation: number, threads: number): Promise<Int32Array> {
-    const union = new Set<number>();
+  async allEntityCandidates(head: Int32Array, relation: Int32Array, threads: number): Promise<Int32Array[]> {
+    const unions = Array.from(head, () => new Set<number>());
     for (const m of this.models) {
       if (!m) continue;
-      const top = await topEntities(m.spec, Int32Array.of(head), Int32Array.of(relation), this.weights.width, threads);
-      top.ids.forEach((id) => union.add(id));
+      const top = await topEntities(m.spec, head, relation, this.weights.width, threads); // every query shares each pass over the entities
+      unions.forEach((u, q) => top.ids.subarray(q * top.k, (q + 1) * top.k).forEach((id) => u.add(id)));
     }
-    return Int32Array.from([...union].sort((a, b) => a - b));
+    return unions.map((u) => Int32Array.from([...u].sort((a, b) => a - b)));
   }
 
   /** @param candidates shape: [K] entity ids */

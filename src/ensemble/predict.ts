@@ -134,8 +134,9 @@ async function rankWithModel(model: TrainedModel, reqs: PredictRequest[], given:
 async function rankWithEnsemble(ens: EnsembleRanker, reqs: PredictRequest[], given: Int32Array | null, top: number, explain: boolean, threads: number, notes: Map<string, number>): Promise<{ rows: RankedRow[][]; sizes: number[] }> {
   const rows: RankedRow[][] = [];
   const sizes: number[] = [];
-  for (const req of reqs) {
-    const c = withTail(given ?? (await ens.allEntityCandidates(req.head, req.relation, threads)), req.tail);
+  const lists = given ? null : await ens.allEntityCandidates(Int32Array.from(reqs, (r) => r.head), Int32Array.from(reqs, (r) => r.relation), threads);
+  for (const [q, req] of reqs.entries()) {
+    const c = withTail(given ?? lists![q]!, req.tail);
     const s = ens.score(req.head, req.relation, c);
     for (const n of s.notes) notes.set(n, (notes.get(n) ?? 0) + 1);
     const alone = explain ? EnsembleRanker.ranksAlone(s) : [];

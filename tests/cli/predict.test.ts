@@ -170,6 +170,8 @@ describe("kgc predict --ensemble", () => {
     assert.match(r.stderr, /warning: feature input 'feature:degree' left out: the query is not a row of the fitted split 'valid' \(1 of 1 queries\)/);
     const j = JSON.parse(r.stdout) as Json;
     assert.ok((j.results[0]!.candidates as number) >= 5);
+    const two = JSON.parse(ok("predict", "--ensemble", weightsPath, "--data", data, "--query", "alice likes", "--query", "judy lee\thates", "--explain", "--format", "json", "--top", "3")) as Json;
+    assert.deepEqual([two.results[1]!.candidates, two.results[1]!.predictions], [j.results[0]!.candidates, j.results[0]!.predictions], "queries batched in one pass rank as they do alone");
     for (const x of j.results[0]!.predictions) {
       assert.equal(x.explain![2]!.contribution, null);
       assert.ok(Math.abs(x.explain![0]!.contribution! + x.explain![1]!.contribution! - x.score) < 1e-9);
