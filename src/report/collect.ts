@@ -96,7 +96,7 @@ export function collectReport(registry: RunRegistry, dataset: string | null): Re
       else if (run.model && (name === "metrics.jsonl" || /^eval-.*\.json$/.test(name) || /^scores-.*\.npy$/.test(name))) modelDirs.set(dirname(a.path), { dataset: run.dataset, model: run.model });
     }
   }
-  for (const ds of new Set(runs.map((r) => r.dataset))) {
+  for (const ds of new Set([...runs.map((r) => r.dataset), ...(dataset ? [dataset] : [])])) {
     const dir = join(process.cwd(), "ensemble", ds); // the ensemble stage's default folder, for runs that recorded no artefact
     if (![...ensembleDirs.values()].includes(ds)) ensembleDirs.set(dir, ds);
   }
