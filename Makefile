@@ -79,6 +79,10 @@ demo: data/$(DS)/stats.json models/$(DS)/$(MODEL)/eval-valid.json models/$(DS)/$
 features: data/$(DS)/features/valid-rt.npy data/$(DS)/features/test-rt.npy
 data/$(DS)/features/%-rt.npy: data/$(DS)/manifest.json | dist/.built
 	$(KGC) features --data data/$(DS) --split $*
+# --- report: always rebuilt (the registry changes with every run) -------------------------------
+.PHONY: report bench-predict bench-report
+report: dist/.built
+	$(KGC) report $(if $(wildcard data/$(DS)/manifest.json),--data data/$(DS)) --out report
 
 # --- tests and benchmarks ---------------------------------------------------------------------
 test: dist/.built
@@ -110,6 +114,11 @@ bench-smoothing: dist/.built
 .PHONY: bench-features
 bench-features: dist/.built
 	node dist/bench/features.bench.js $(BENCH_FLAGS)
+bench-predict: dist/.built
+	node dist/bench/predict.bench.js $(BENCH_FLAGS)
+
+bench-report: dist/.built
+	node dist/bench/report.bench.js
 
 # accuracy vs published figures: 30 minutes per model and dataset by default (hours in all);
 # e.g. make bench-accuracy ACCURACY_FLAGS="--models rotate --minutes 30"

@@ -5,6 +5,8 @@ import { registerDataCommand } from "./commands/data.js";
 import { registerDeepwalkCommand } from "./commands/deepwalk.js";
 import { registerEvalCommand } from "./commands/eval.js";
 import { registerFeaturesCommand } from "./commands/features.js";
+import { registerPredictCommand } from "./commands/predict.js";
+import { registerReportCommand } from "./commands/report.js";
 import { registerScoreCommand } from "./commands/score.js";
 import { registerRunsCommand } from "./commands/runs.js";
 import { registerSmoothCommand } from "./commands/smooth.js";
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   registerSmoothCommand(program);
   registerFeaturesCommand(program);
   registerRunsCommand(program);
+  registerPredictCommand(program);
+  registerReportCommand(program);
   return program;
 }
 

@@ -311,6 +311,16 @@ export class NpyRowReader {
     decodeFloat32(this.scratch.subarray(0, want), dtype, out, 0, this.path, rowStart * rowWidth);
   }
 
+  /** Integer rows (e.g. one query's candidate ids, exact where float32 would round ids above 2^24). shape of out: [rowCount, rowWidth] */
+  readRowsInt32(rowStart: number, rowCount: number, out: Int32Array): void {
+    const { rowWidth, itemSize, rows, dataOffset, dtype } = this.header;
+    if (rowStart < 0 || rowStart + rowCount > rows) throw new KgcError(this.path, `rows [${rowStart}, ${rowStart + rowCount}) outside [0, ${rows})`);
+    const want = rowCount * rowWidth * itemSize;
+    if (this.scratch.byteLength < want) this.scratch = Buffer.allocUnsafe(want);
+    readFully(this.fd, this.scratch, want, dataOffset + rowStart * rowWidth * itemSize, this.path);
+    decodeInt32(this.scratch.subarray(0, want), dtype, out, 0, this.path, null, rowStart * rowWidth);
+  }
+
   close(): void {
     closeSync(this.fd);
   }
