@@ -138,17 +138,15 @@ void oneQuery(const Tables& t, Scratch& s, int32_t h, int32_t r, int64_t query, 
     const int32_t c = row[j];
     double rtTrRt = 0, rhHrRt = 0, rtHrRh = 0;
     for (int64_t a = t.inProf.start[size_t(c)]; a < t.inProf.start[size_t(c) + 1]; a++) {
-      const size_t r2 = size_t(t.inProf.rel[size_t(a)]);
-      const double p = t.inProf.count[size_t(a)] / t.relCount[r2];  // P_RT(r2, c)
-      rtTrRt += mRtTr[r2] * p;
-      rhHrRt += mRhHr[r2] * p;
-      if (r2 == size_t(r)) q.acc(RT)[j] = p;
+      const ProfileEntry x = t.inProf.entry[size_t(a)];  // x.p = P_RT(x.rel, c)
+      rtTrRt += mRtTr[x.rel] * x.p;
+      rhHrRt += mRhHr[x.rel] * x.p;
+      if (x.rel == r) q.acc(RT)[j] = x.p;
     }
     for (int64_t a = t.outProf.start[size_t(c)]; a < t.outProf.start[size_t(c) + 1]; a++) {
-      const size_t r2 = size_t(t.outProf.rel[size_t(a)]);
-      const double p = t.outProf.count[size_t(a)] / t.relCount[r2];  // P_RH(r2, c)
-      rtHrRh += mRtHr[r2] * p;
-      if (r2 == size_t(r)) q.acc(RH)[j] = p;
+      const ProfileEntry x = t.outProf.entry[size_t(a)];  // x.p = P_RH(x.rel, c)
+      rtHrRh += mRtHr[x.rel] * x.p;
+      if (x.rel == r) q.acc(RH)[j] = x.p;
     }
     q.acc(RT_TR_RT)[j] = rtTrRt;
     q.acc(RH_HR_RT)[j] = rhHrRt;

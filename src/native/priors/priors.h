@@ -28,11 +28,16 @@ enum Feature : int {
   NUM_FEATURES
 };
 
-// Per entity and direction: the distinct relations of its edges (ascending) with their counts.
+// Per entity and direction: the distinct relations of its edges (ascending), each with its
+// probability given the relation: P_RT(r, e) for in-edges, P_RH(r, e) for out-edges. Relation and
+// probability sit side by side so one candidate's profile is one cache line or two.
+struct ProfileEntry {
+  int32_t rel;
+  float p;
+};
 struct Profile {
-  std::vector<int64_t> start;  // [E + 1]
-  std::vector<int32_t> rel;    // [entries]
-  std::vector<int32_t> count;  // [entries]
+  std::vector<int64_t> start;        // [E + 1]
+  std::vector<ProfileEntry> entry;   // [entries]
 };
 
 // How often each candidate recurs in the pooled candidate lists of the queries sharing a key
