@@ -87,7 +87,7 @@ export async function nativePriorsFeatures(
   need(handle.countedQueries > 0, "priors", "the split's candidate-list counts are not loaded");
   need(k === handle.countedWidth, "k", `must be the counted split's width ${handle.countedWidth}`);
   need(Number.isInteger(queryStart) && queryStart >= 0 && queryStart + B <= handle.countedQueries, "queryStart", `queries [${queryStart}, ${queryStart + B}) fall outside the counted split of ${handle.countedQueries}`);
-  need(Number.isInteger(hubLimit) && hubLimit >= 0, "hubLimit", "must be a non-negative integer");
+  need(Number.isInteger(hubLimit) && hubLimit >= 0 && hubLimit <= 0x7fffffff, "hubLimit", "must be an integer in [0, 2^31)");
   checkIds(head, B, handle.numEntities, "head");
   checkIds(relation, B, handle.numRelations, "relation");
   need(candidates.length === B * k, "candidates", `must hold B*K = ${B * k} ids`);
