@@ -74,13 +74,13 @@ int64_t sumDeg(const Tables& t, const std::vector<int32_t>& list, bool in) {
   return s;
 }
 
-// Count of entity c in a group's sorted list, or the row multiplicity for a singleton group.
+// Count of candidate c of `query` in its group's pooled lists: the stored count, or (not stored:
+// fewer than 2) its multiplicity in the query's own row.
 int32_t listCount(const ListCounts& lc, int64_t query, int32_t c, int32_t rowMult) {
   const int32_t g = lc.groupOfQuery[size_t(query)];
   const auto lo = lc.entity.begin() + lc.start[size_t(g)], hi = lc.entity.begin() + lc.start[size_t(g) + 1];
-  if (lo == hi) return rowMult;
   const auto it = std::lower_bound(lo, hi, c);
-  return (it != hi && *it == c) ? lc.count[size_t(it - lc.entity.begin())] : 0;
+  return (it != hi && *it == c) ? lc.count[size_t(it - lc.entity.begin())] : rowMult;
 }
 
 void oneQuery(const Tables& t, Scratch& s, int32_t h, int32_t r, int64_t query, const int32_t* row, int K, float* const* out,

@@ -129,7 +129,7 @@ void buildOneListCount(ListCounts& lc, const int32_t* key, int64_t Q, const int3
       const size_t g = next.fetch_add(1);
       if (g >= G) break;
       const int64_t lo = groupFirst[g], hi = groupFirst[g + 1];
-      if (hi - lo < 2) continue;  // singleton: the row's own multiplicities, at query time
+      if (hi - lo < 2) continue;  // one query: every count is its row multiplicity, found at query time
       pool.clear();
       for (int64_t i = lo; i < hi; i++) {
         const int32_t* row = cands + int64_t(order[size_t(i)].second) * K;
@@ -139,8 +139,10 @@ void buildOneListCount(ListCounts& lc, const int32_t* key, int64_t Q, const int3
       for (size_t a = 0; a < pool.size();) {
         size_t b = a;
         while (b < pool.size() && pool[b] == pool[a]) b++;
-        ent[g].push_back(pool[a]);
-        cnt[g].push_back(int32_t(b - a));
+        if (b - a >= 2) {
+          ent[g].push_back(pool[a]);
+          cnt[g].push_back(int32_t(b - a));
+        }
         a = b;
       }
     }
