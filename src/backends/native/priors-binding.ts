@@ -4,7 +4,8 @@
  * before a call crosses into C++, and problems throw KgcError.
  *
  * A PriorsHandle owns the C++ tables (relation profiles, R x R walk matrices, candidate-list
- * counts, per-thread scratch of ~16 bytes per entity) and borrows the CSR arrays it was built from.
+ * counts, per-thread scratch of ~16 bytes per entity) and borrows the CSR indptr and neighbor
+ * arrays it was built from (not the relation arrays: the caller may drop those once it resolves).
  * Calls on one handle must not overlap (the C++ side refuses a second call while one runs).
  */
 import type { Csr } from "../../data/csr.js";
