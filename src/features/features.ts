@@ -16,6 +16,7 @@ import { writeFileAtomic } from "../core/atomic.js";
 import { KgcError } from "../core/errors.js";
 import { info } from "../core/log.js";
 import { startProgress } from "../core/progress.js";
+import { loadCsr, type Csr } from "../data/csr.js";
 import { openDataset } from "../data/dataset.js";
 import type { SplitName } from "../io/manifest.js";
 import { NpyWriter } from "../io/npy.js";
@@ -71,17 +72,19 @@ export function featureFileName(split: SplitName, name: string): string {
 export async function featuresStage(input: FeaturesStageInput): Promise<FeaturesStageResult> {
   const ds = openDataset(input.dataDir);
   try {
-    const queries = ds.queries(input.split);
-    if (!queries) throw new KgcError(`${input.dataDir} (${input.split})`, "the split has no candidate queries to compute features for");
-    const out = ds.adjacency("out");
-    const inCsr = ds.adjacency("in");
+    if (ds.manifest.splits[input.split].queries === 0) throw new KgcError(`${input.dataDir} (${input.split})`, "the split has no candidate queries to compute features for");
+    // the CSR is loaded here, not through ds.adjacency(), so that nothing but the native tables
+    // holds it: once they are built, the relation arrays (half the CSR) can be freed before the
+    // candidates are read (peak memory: see README, features benchmark)
+    let csr: { out: Csr; in: Csr } | null = { out: loadCsr(ds.dir, "out", ds.numEntities), in: loadCsr(ds.dir, "in", ds.numEntities) };
+    const edges = csr.out.neighbor.length;
     const threads = input.threads ?? availableParallelism();
     const hubLimit = input.hubLimit ?? DEFAULT_HUB_LIMIT;
     const outDir = join(ds.dir, FEATURES_DIR);
     const manifestPath = join(outDir, FEATURES_MANIFEST);
     const previous = readPreviousManifest(manifestPath, hubLimit);
-    const Q = queries.head.length;
-    const K = queries.width;
+    const Q = ds.manifest.splits[input.split].queries;
+    const K = ds.manifest.splits[input.split].candidatesPerQuery;
     const size = Math.max(1, Math.min(input.chunk ?? 2048, Q));
 
     const registry = openRegistry();
@@ -89,8 +92,10 @@ export async function featuresStage(input: FeaturesStageInput): Promise<Features
     const writers: NpyWriter[] = [];
     try {
       const t0 = performance.now();
-      info(`features ${input.split}: building transition tables over ${out.neighbor.length.toLocaleString("en-US")} training edges`);
-      const handle = await nativePriorsBuild(out, inCsr, ds.numEntities, ds.numRelations, threads);
+      info(`features ${input.split}: building transition tables over ${edges.toLocaleString("en-US")} training edges`);
+      const handle = await nativePriorsBuild(csr.out, csr.in, ds.numEntities, ds.numRelations, threads);
+      csr = null;
+      const queries = ds.queries(input.split)!;
       await nativePriorsListCounts(handle, queries.relation, queries.head, queries.candidates, K, threads);
       const tableSeconds = (performance.now() - t0) / 1000;
 

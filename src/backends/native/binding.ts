@@ -245,9 +245,10 @@ export function checkAdjacency(a: Csr, numEntities: number, numRelations: number
     const lo = a.indptr[e]!, hi = a.indptr[e + 1]!;
     need(Number.isInteger(hi) && hi >= lo, `${what}.indptr`, `offsets fall at entity ${e}`);
     for (let k = lo; k < hi; k++) {
+      // plain ifs: a message built for every edge cost more than the check (1G edges on WikiKG90M)
       const n = a.neighbor[k]!, r = a.relation[k]!;
-      need(n >= 0 && n < numEntities && r >= 0 && r < numRelations, what, `edge ${k} (${n}, ${r}) is out of range`);
-      need(k === lo || a.neighbor[k - 1]! < n || (a.neighbor[k - 1] === n && a.relation[k - 1]! <= r), what, `edges of entity ${e} are not sorted by (neighbor, relation)`);
+      if (!(n >= 0 && n < numEntities && r >= 0 && r < numRelations)) throw new KgcError(what, `edge ${k} (${n}, ${r}) is out of range`);
+      if (!(k === lo || a.neighbor[k - 1]! < n || (a.neighbor[k - 1] === n && a.relation[k - 1]! <= r))) throw new KgcError(what, `edges of entity ${e} are not sorted by (neighbor, relation)`);
     }
   }
 }

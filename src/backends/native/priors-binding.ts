@@ -4,7 +4,8 @@
  * before a call crosses into C++, and problems throw KgcError.
  *
  * A PriorsHandle owns the C++ tables (relation profiles, R x R walk matrices, candidate-list
- * counts, per-thread scratch of ~16 bytes per entity) and borrows the CSR arrays it was built from.
+ * counts, per-thread scratch of ~16 bytes per entity) and borrows the CSR indptr and neighbor
+ * arrays it was built from (not the relation arrays: the caller may drop those once it resolves).
  * Calls on one handle must not overlap (the C++ side refuses a second call while one runs).
  */
 import type { Csr } from "../../data/csr.js";
@@ -87,7 +88,7 @@ export async function nativePriorsFeatures(
   need(handle.countedQueries > 0, "priors", "the split's candidate-list counts are not loaded");
   need(k === handle.countedWidth, "k", `must be the counted split's width ${handle.countedWidth}`);
   need(Number.isInteger(queryStart) && queryStart >= 0 && queryStart + B <= handle.countedQueries, "queryStart", `queries [${queryStart}, ${queryStart + B}) fall outside the counted split of ${handle.countedQueries}`);
-  need(Number.isInteger(hubLimit) && hubLimit >= 0, "hubLimit", "must be a non-negative integer");
+  need(Number.isInteger(hubLimit) && hubLimit >= 0 && hubLimit <= 0x7fffffff, "hubLimit", "must be an integer in [0, 2^31)");
   checkIds(head, B, handle.numEntities, "head");
   checkIds(relation, B, handle.numRelations, "relation");
   need(candidates.length === B * k, "candidates", `must hold B*K = ${B * k} ids`);

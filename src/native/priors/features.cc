@@ -74,13 +74,13 @@ int64_t sumDeg(const Tables& t, const std::vector<int32_t>& list, bool in) {
   return s;
 }
 
-// Count of entity c in a group's sorted list, or the row multiplicity for a singleton group.
+// Count of candidate c of `query` in its group's pooled lists: the stored count, or (not stored:
+// fewer than 2) its multiplicity in the query's own row.
 int32_t listCount(const ListCounts& lc, int64_t query, int32_t c, int32_t rowMult) {
   const int32_t g = lc.groupOfQuery[size_t(query)];
   const auto lo = lc.entity.begin() + lc.start[size_t(g)], hi = lc.entity.begin() + lc.start[size_t(g) + 1];
-  if (lo == hi) return rowMult;
   const auto it = std::lower_bound(lo, hi, c);
-  return (it != hi && *it == c) ? lc.count[size_t(it - lc.entity.begin())] : 0;
+  return (it != hi && *it == c) ? lc.count[size_t(it - lc.entity.begin())] : rowMult;
 }
 
 void oneQuery(const Tables& t, Scratch& s, int32_t h, int32_t r, int64_t query, const int32_t* row, int K, float* const* out,
@@ -138,17 +138,15 @@ void oneQuery(const Tables& t, Scratch& s, int32_t h, int32_t r, int64_t query, 
     const int32_t c = row[j];
     double rtTrRt = 0, rhHrRt = 0, rtHrRh = 0;
     for (int64_t a = t.inProf.start[size_t(c)]; a < t.inProf.start[size_t(c) + 1]; a++) {
-      const size_t r2 = size_t(t.inProf.rel[size_t(a)]);
-      const double p = t.inProf.count[size_t(a)] / t.relCount[r2];  // P_RT(r2, c)
-      rtTrRt += mRtTr[r2] * p;
-      rhHrRt += mRhHr[r2] * p;
-      if (r2 == size_t(r)) q.acc(RT)[j] = p;
+      const ProfileEntry x = t.inProf.entry[size_t(a)];  // x.p = P_RT(x.rel, c)
+      rtTrRt += mRtTr[x.rel] * x.p;
+      rhHrRt += mRhHr[x.rel] * x.p;
+      if (x.rel == r) q.acc(RT)[j] = x.p;
     }
     for (int64_t a = t.outProf.start[size_t(c)]; a < t.outProf.start[size_t(c) + 1]; a++) {
-      const size_t r2 = size_t(t.outProf.rel[size_t(a)]);
-      const double p = t.outProf.count[size_t(a)] / t.relCount[r2];  // P_RH(r2, c)
-      rtHrRh += mRtHr[r2] * p;
-      if (r2 == size_t(r)) q.acc(RH)[j] = p;
+      const ProfileEntry x = t.outProf.entry[size_t(a)];  // x.p = P_RH(x.rel, c)
+      rtHrRh += mRtHr[x.rel] * x.p;
+      if (x.rel == r) q.acc(RH)[j] = x.p;
     }
     q.acc(RT_TR_RT)[j] = rtTrRt;
     q.acc(RH_HR_RT)[j] = rhHrRt;

@@ -13,7 +13,7 @@ namespace {
 
 struct Handle {
   Tables t;
-  Napi::ObjectReference keepOut, keepIn;
+  Napi::ObjectReference keep[4];  // out/in indptr and neighbor arrays (not the relation arrays)
 };
 
 [[noreturn]] void fail(Napi::Env env, const std::string& msg) { throw Napi::TypeError::New(env, "kgc native priors: " + msg); }
@@ -77,7 +77,11 @@ class BuildWorker : public HandleWorker {
  public:
   BuildWorker(Napi::Env env, std::unique_ptr<Handle> owned, int threads)
       : HandleWorker(env, owned.get(), env.Undefined()), owned_(std::move(owned)), threads_(threads) {}
-  void Execute() override { buildTables(h_->t, threads_); }
+  void Execute() override {
+    buildTables(h_->t, threads_);
+    h_->t.out.relation = nullptr;  // not read again: JS may free them
+    h_->t.in.relation = nullptr;
+  }
 
  protected:
   Napi::Value result() override {
@@ -87,6 +91,9 @@ class BuildWorker : public HandleWorker {
  private:
   std::unique_ptr<Handle> owned_;
   int threads_;
+
+ public:
+  Napi::ObjectReference keepRelation[2];  // alive until the build is done
 };
 
 // build(out, in, numEntities, numRelations, threads) -> Promise<handle>
@@ -99,9 +106,14 @@ Napi::Value Build(const Napi::CallbackInfo& info) {
   if (h->t.E <= 0 || h->t.R <= 0 || threads < 1 || threads > 256) fail(env, "bad sizes/threads");
   h->t.out = adjacencyArg(env, info[0].As<Napi::Object>(), h->t.E);
   h->t.in = adjacencyArg(env, info[1].As<Napi::Object>(), h->t.E);
-  h->keepOut = Napi::Persistent(info[0].As<Napi::Object>());
-  h->keepIn = Napi::Persistent(info[1].As<Napi::Object>());
-  return HandleWorker::start(env, new BuildWorker(env, std::move(h), threads));
+  for (int d = 0; d < 2; d++) {
+    const Napi::Object csr = info[d].As<Napi::Object>();
+    h->keep[2 * d] = Napi::Persistent(csr.Get("indptr").As<Napi::Object>());
+    h->keep[2 * d + 1] = Napi::Persistent(csr.Get("neighbor").As<Napi::Object>());
+  }
+  auto* w = new BuildWorker(env, std::move(h), threads);
+  for (int d = 0; d < 2; d++) w->keepRelation[d] = Napi::Persistent(info[d].As<Napi::Object>().Get("relation").As<Napi::Object>());
+  return HandleWorker::start(env, w);
 }
 
 class CountsWorker : public HandleWorker {

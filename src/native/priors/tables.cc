@@ -40,7 +40,7 @@ void forEntities(int64_t E, int threads, const Fn& fn) {
 
 void buildProfile(const Adjacency& a, int64_t E, int R, int threads, Profile& p) {
   p.start.assign(size_t(E) + 1, 0);
-  std::vector<std::vector<int32_t>> cnt(size_t(threads), std::vector<int32_t>(size_t(R), 0));
+  std::vector<std::vector<int32_t>> cnt(static_cast<size_t>(threads), std::vector<int32_t>(size_t(R), 0));
   std::vector<std::vector<int32_t>> touched(static_cast<size_t>(threads));
   forEntities(E, threads, [&](int64_t e, int tid) {
     relationCounts(a, e, cnt[tid], touched[tid]);
@@ -48,14 +48,12 @@ void buildProfile(const Adjacency& a, int64_t E, int R, int threads, Profile& p)
     for (int32_t r : touched[tid]) cnt[tid][r] = 0;
   });
   for (int64_t e = 0; e < E; e++) p.start[size_t(e) + 1] += p.start[size_t(e)];
-  p.rel.resize(size_t(p.start[size_t(E)]));
-  p.count.resize(p.rel.size());
+  p.entry.resize(size_t(p.start[size_t(E)]));
   forEntities(E, threads, [&](int64_t e, int tid) {
     relationCounts(a, e, cnt[tid], touched[tid]);
     int64_t at = p.start[size_t(e)];
     for (int32_t r : touched[tid]) {
-      p.rel[size_t(at)] = r;
-      p.count[size_t(at++)] = cnt[tid][r];
+      p.entry[size_t(at++)] = {r, float(cnt[tid][r])};  // a count until buildTables divides by c(r)
       cnt[tid][r] = 0;
     }
   });
@@ -69,30 +67,31 @@ void buildTables(Tables& t, int threads) {
   buildProfile(t.out, E, t.R, threads, t.outProf);
   buildProfile(t.in, E, t.R, threads, t.inProf);
   t.relCount.assign(R, 0.0);
-  for (size_t k = 0; k < t.inProf.rel.size(); k++) t.relCount[size_t(t.inProf.rel[k])] += t.inProf.count[k];
+  for (const ProfileEntry& x : t.inProf.entry) t.relCount[size_t(x.rel)] += x.p;
 
   // M[r, r'] sums over every entity e of (left weight of r at e) x (right weight of r' at e);
-  // one partial matrix per thread, added at the end (R = 1,315 on WikiKG90M: 14 MB each)
-  std::vector<std::vector<double>> part(size_t(threads) * 3, std::vector<double>(R * R, 0.0));
+  // one partial matrix per thread, added at the end (R = 1,315 on WikiKG90M: 14 MB each). The
+  // profiles still hold counts here: c(r at e) / c(r) on the left, c(r' at e) / deg(e) on the right.
+  std::vector<std::vector<double>> part(static_cast<size_t>(threads) * 3, std::vector<double>(R * R, 0.0));
   forEntities(E, threads, [&](int64_t e, int tid) {
-    const Profile& pi = t.inProf;
-    const Profile& po = t.outProf;
-    const int64_t inLo = pi.start[size_t(e)], inHi = pi.start[size_t(e) + 1];
-    const int64_t outLo = po.start[size_t(e)], outHi = po.start[size_t(e) + 1];
+    const ProfileEntry* in = t.inProf.entry.data() + t.inProf.start[size_t(e)];
+    const ProfileEntry* out = t.outProf.entry.data() + t.outProf.start[size_t(e)];
+    const int64_t nIn = t.inProf.start[size_t(e) + 1] - t.inProf.start[size_t(e)];
+    const int64_t nOut = t.outProf.start[size_t(e) + 1] - t.outProf.start[size_t(e)];
     const double inDeg = double(t.inDeg(int32_t(e))), outDeg = double(t.outDeg(int32_t(e)));
     double* rtTr = part[size_t(tid) * 3].data();
     double* rtHr = part[size_t(tid) * 3 + 1].data();
     double* rhHr = part[size_t(tid) * 3 + 2].data();
-    for (int64_t a = inLo; a < inHi; a++) {
-      const size_t r = size_t(pi.rel[size_t(a)]);
-      const double pRt = pi.count[size_t(a)] / t.relCount[r];  // P_RT(r, e)
-      for (int64_t b = inLo; b < inHi; b++) rtTr[r * R + size_t(pi.rel[size_t(b)])] += pRt * (pi.count[size_t(b)] / inDeg);
-      for (int64_t b = outLo; b < outHi; b++) rtHr[r * R + size_t(po.rel[size_t(b)])] += pRt * (po.count[size_t(b)] / outDeg);
+    for (int64_t a = 0; a < nIn; a++) {
+      const size_t r = size_t(in[a].rel);
+      const double pRt = in[a].p / t.relCount[r];  // P_RT(r, e)
+      for (int64_t b = 0; b < nIn; b++) rtTr[r * R + size_t(in[b].rel)] += pRt * (in[b].p / inDeg);
+      for (int64_t b = 0; b < nOut; b++) rtHr[r * R + size_t(out[b].rel)] += pRt * (out[b].p / outDeg);
     }
-    for (int64_t a = outLo; a < outHi; a++) {
-      const size_t r = size_t(po.rel[size_t(a)]);
-      const double pRh = po.count[size_t(a)] / t.relCount[r];  // P_RH(r, e)
-      for (int64_t b = outLo; b < outHi; b++) rhHr[r * R + size_t(po.rel[size_t(b)])] += pRh * (po.count[size_t(b)] / outDeg);
+    for (int64_t a = 0; a < nOut; a++) {
+      const size_t r = size_t(out[a].rel);
+      const double pRh = out[a].p / t.relCount[r];  // P_RH(r, e)
+      for (int64_t b = 0; b < nOut; b++) rhHr[r * R + size_t(out[b].rel)] += pRh * (out[b].p / outDeg);
     }
   });
   std::vector<double>* dst[3] = {&t.mRtTr, &t.mRtHr, &t.mRhHr};
@@ -103,6 +102,9 @@ void buildTables(Tables& t, int threads) {
       for (size_t x = 0; x < R * R; x++) (*dst[m])[x] += p[x];
     }
   }
+  // counts -> probabilities given the relation: P_RT(r, e) in, P_RH(r, e) out
+  for (Profile* p : {&t.inProf, &t.outProf})
+    for (ProfileEntry& x : p->entry) x.p = float(double(x.p) / t.relCount[size_t(x.rel)]);
 }
 
 namespace {
@@ -127,7 +129,7 @@ void buildOneListCount(ListCounts& lc, const int32_t* key, int64_t Q, const int3
       const size_t g = next.fetch_add(1);
       if (g >= G) break;
       const int64_t lo = groupFirst[g], hi = groupFirst[g + 1];
-      if (hi - lo < 2) continue;  // singleton: the row's own multiplicities, at query time
+      if (hi - lo < 2) continue;  // one query: every count is its row multiplicity, found at query time
       pool.clear();
       for (int64_t i = lo; i < hi; i++) {
         const int32_t* row = cands + int64_t(order[size_t(i)].second) * K;
@@ -137,8 +139,10 @@ void buildOneListCount(ListCounts& lc, const int32_t* key, int64_t Q, const int3
       for (size_t a = 0; a < pool.size();) {
         size_t b = a;
         while (b < pool.size() && pool[b] == pool[a]) b++;
-        ent[g].push_back(pool[a]);
-        cnt[g].push_back(int32_t(b - a));
+        if (b - a >= 2) {
+          ent[g].push_back(pool[a]);
+          cnt[g].push_back(int32_t(b - a));
+        }
         a = b;
       }
     }
