@@ -6,7 +6,8 @@
  * are built once; then chunks of queries are computed on C++ threads while the previous chunk is
  * written, each feature streamed to its own NpyWriter (tmp + rename when complete). Every query of
  * the split is covered. Nothing is written until the inputs have been read and checked, and a
- * failure removes every temporary file, so a split's feature files are all old or all new.
+ * failure removes every temporary file, so a split's feature files are all old or all new. The
+ * stage holds the output lock on the features folder.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -15,6 +16,7 @@ import { nativePriorsBuild, nativePriorsFeatures, nativePriorsListCounts, NATIVE
 import { writeFileAtomic } from "../core/atomic.js";
 import { KgcError } from "../core/errors.js";
 import { info } from "../core/log.js";
+import { withOutputLock } from "../core/output-lock.js";
 import { startProgress } from "../core/progress.js";
 import { loadCsr, type Csr } from "../data/csr.js";
 import { openDataset } from "../data/dataset.js";
@@ -70,6 +72,11 @@ export function featureFileName(split: SplitName, name: string): string {
 }
 
 export async function featuresStage(input: FeaturesStageInput): Promise<FeaturesStageResult> {
+  // one writer at a time: features.json is read, extended with this split and rewritten
+  return withOutputLock(join(input.dataDir, FEATURES_DIR), "features", () => computeFeatures(input));
+}
+
+async function computeFeatures(input: FeaturesStageInput): Promise<FeaturesStageResult> {
   const ds = openDataset(input.dataDir);
   try {
     if (ds.manifest.splits[input.split].queries === 0) throw new KgcError(`${input.dataDir} (${input.split})`, "the split has no candidate queries to compute features for");
