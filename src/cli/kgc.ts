@@ -2,9 +2,12 @@
 import { Command } from "commander";
 import { KgcError } from "../core/errors.js";
 import { registerDataCommand } from "./commands/data.js";
+import { registerEnsembleCommand } from "./commands/ensemble.js";
 import { registerEvalCommand } from "./commands/eval.js";
+import { registerEvaluateCommand } from "./commands/evaluate.js";
 import { registerScoreCommand } from "./commands/score.js";
 import { registerRunsCommand } from "./commands/runs.js";
+import { registerSubmitCommand } from "./commands/submit.js";
 import { registerTrainCommand } from "./commands/train.js";
 
 /**
@@ -21,6 +24,9 @@ export function buildProgram(): Command {
   registerEvalCommand(program);
   registerScoreCommand(program);
   registerRunsCommand(program);
+  registerEnsembleCommand(program);
+  registerEvaluateCommand(program);
+  registerSubmitCommand(program);
   return program;
 }
 

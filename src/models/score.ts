@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { KgcError } from "../core/errors.js";
 import { startProgress } from "../core/progress.js";
 import { openDataset } from "../data/dataset.js";
+import { splitProvenance, writeScoreProvenance } from "../data/score-provenance.js";
 import type { SplitName } from "../io/manifest.js";
 import { NpyWriter } from "../io/npy.js";
 import { openRegistry } from "../runs/index.js";
@@ -57,6 +58,7 @@ export async function scoreStage(input: ScoreStageInput): Promise<ScoreStageResu
         progress.update(start + count);
       });
       writer.close();
+      writeScoreProvenance(outPath, splitProvenance(ds, input.split)); // lets the ensemble check query order
       progress.stop();
       const seconds = (performance.now() - t0) / 1000;
       const result = { outPath, queries: Q, width: K, seconds, scoresPerSecond: (Q * K) / seconds };
