@@ -65,9 +65,27 @@ export class Blend {
   }
 }
 
-/** OGB MRR over `queries` of the blend with `weights` (shape: [M]). */
+/**
+ * OGB MRR over `queries` of the blend with `weights` (shape: [M]); one pass, no Blend to allocate
+ * (the simplex and CMA-ES call it thousands of times).
+ */
 export function mrrAt(problem: RankProblem, weights: ArrayLike<number>, queries: Int32Array): number {
-  return new Blend(problem, weights, queries).mrr();
+  if (queries.length === 0) return 0;
+  const { alwaysAhead, offsets, tieAhead } = problem;
+  const used = problem.columns.filter((_, m) => weights[m] !== 0);
+  const w = Float64Array.from(weights).filter((v) => v !== 0);
+  const n = w.length;
+  let sum = 0;
+  for (const q of queries) {
+    let ahead = alwaysAhead[q]!;
+    for (let e = offsets[q]!, end = offsets[q + 1]!; e < end && ahead < OGB_TOP; e++) {
+      let dot = 0;
+      for (let m = 0; m < n; m++) dot += w[m]! * used[m]![e]!;
+      if (dot > 0 || (dot === 0 && tieAhead[e] === 1)) ahead++;
+    }
+    sum += RECIPROCAL[Math.min(ahead, OGB_TOP)]!;
+  }
+  return sum / queries.length;
 }
 
 export interface LineSearchResult {
