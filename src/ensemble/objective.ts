@@ -20,11 +20,15 @@ export function allQueries(problem: RankProblem): Int32Array {
 export class Blend {
   readonly weights: Float64Array; // shape: [M]
   readonly dot: Float64Array; // shape: [E], valid on the entries of `queries`
+  /** line-search scratch, allocated once per blend: breakpoint keys, entries, their queries, per-query counts */
+  readonly scratch: { keys: Uint32Array; entry: Uint32Array; entryQuery: Int32Array; ahead: Int32Array; order: Uint32Array; next: Uint32Array };
 
   /** @param weights shape: [M], non-negative, not all 0 */
   constructor(readonly problem: RankProblem, weights: ArrayLike<number>, readonly queries: Int32Array) {
     this.weights = Float64Array.from(weights);
-    this.dot = new Float64Array(problem.tieAhead.length);
+    const E = problem.tieAhead.length;
+    this.dot = new Float64Array(E);
+    this.scratch = { keys: new Uint32Array(E), entry: new Uint32Array(E), entryQuery: new Int32Array(E), ahead: new Int32Array(problem.queries), order: new Uint32Array(E), next: new Uint32Array(E) };
     problem.columns.forEach((column, m) => this.addColumn(this.weights[m]!, column));
   }
 
@@ -50,42 +54,58 @@ export class Blend {
 
   /** OGB MRR over the blend's queries. */
   mrr(): number {
-    const { alwaysAhead, offsets, tieAhead } = this.problem;
-    if (this.queries.length === 0) return 0;
-    let sum = 0;
-    for (const q of this.queries) {
-      let ahead = alwaysAhead[q]!;
-      for (let e = offsets[q]!, end = offsets[q + 1]!; e < end && ahead < OGB_TOP; e++) {
-        const dot = this.dot[e]!;
-        if (dot > 0 || (dot === 0 && tieAhead[e] === 1)) ahead++;
-      }
-      sum += RECIPROCAL[Math.min(ahead, OGB_TOP)]!;
-    }
-    return sum / this.queries.length;
+    return mrrOfDots(this.problem, this.dot, this.queries);
   }
 }
 
 /**
- * OGB MRR over `queries` of the blend with `weights` (shape: [M]); one pass, no Blend to allocate
- * (the simplex and CMA-ES call it thousands of times).
+ * OGB MRR given every entry's blended difference.
+ * @param dot shape: [E], valid on the entries of `queries`
  */
-export function mrrAt(problem: RankProblem, weights: ArrayLike<number>, queries: Int32Array): number {
-  if (queries.length === 0) return 0;
+function mrrOfDots(problem: RankProblem, dot: Float64Array, queries: Int32Array): number {
   const { alwaysAhead, offsets, tieAhead } = problem;
-  const used = problem.columns.filter((_, m) => weights[m] !== 0);
-  const w = Float64Array.from(weights).filter((v) => v !== 0);
-  const n = w.length;
+  if (queries.length === 0) return 0;
   let sum = 0;
   for (const q of queries) {
     let ahead = alwaysAhead[q]!;
     for (let e = offsets[q]!, end = offsets[q + 1]!; e < end && ahead < OGB_TOP; e++) {
-      let dot = 0;
-      for (let m = 0; m < n; m++) dot += w[m]! * used[m]![e]!;
-      if (dot > 0 || (dot === 0 && tieAhead[e] === 1)) ahead++;
+      const d = dot[e]!;
+      if (d > 0 || (d === 0 && tieAhead[e] === 1)) ahead++;
     }
     sum += RECIPROCAL[Math.min(ahead, OGB_TOP)]!;
   }
   return sum / queries.length;
+}
+
+/**
+ * OGB MRR of any weights over fixed queries, for searches that evaluate thousands of weight vectors
+ * (the simplex, CMA-ES): one blended-difference buffer allocated once, filled input by input
+ * (each pass streams one column).
+ */
+export class Objective {
+  private readonly dot: Float64Array; // shape: [E]
+
+  constructor(readonly problem: RankProblem, readonly queries: Int32Array) {
+    this.dot = new Float64Array(problem.tieAhead.length);
+  }
+
+  /** @param weights shape: [M], non-negative, not all 0 */
+  mrr(weights: ArrayLike<number>): number {
+    const { problem, queries, dot } = this;
+    const { offsets } = problem;
+    for (const q of queries) dot.fill(0, offsets[q]!, offsets[q + 1]!);
+    problem.columns.forEach((column, m) => {
+      const w = weights[m]!;
+      if (w === 0) return;
+      for (const q of queries) for (let e = offsets[q]!, end = offsets[q + 1]!; e < end; e++) dot[e]! += w * column[e]!;
+    });
+    return mrrOfDots(problem, dot, queries);
+  }
+}
+
+/** OGB MRR over `queries` of the blend with `weights` (shape: [M]). */
+export function mrrAt(problem: RankProblem, weights: ArrayLike<number>, queries: Int32Array): number {
+  return new Objective(problem, queries).mrr(weights);
 }
 
 export interface LineSearchResult {
@@ -101,12 +121,7 @@ export function lineSearch(blend: Blend, c: number): LineSearchResult {
   const { alwaysAhead, offsets, tieAhead } = problem;
   const column = problem.columns[c]!;
   const current = weights[c]!;
-  const ahead = new Int32Array(problem.queries); // state just above w_c = 0
-  let events = 0;
-  for (const q of queries) if (alwaysAhead[q]! < OGB_TOP) events += offsets[q + 1]! - offsets[q]!;
-  const keys = new Uint32Array(events); // float32 bits of the breakpoint: ordered like the (positive) value
-  const entry = new Uint32Array(events);
-  const entryQuery = new Int32Array(events);
+  const { keys, entry, entryQuery, ahead } = blend.scratch; // keys: float32 bits of the breakpoint, ordered like the (positive) value; ahead: counts just above w_c = 0
   const bits = new Float32Array(1);
   const bitsU = new Uint32Array(bits.buffer);
   let count = 0;
@@ -129,7 +144,7 @@ export function lineSearch(blend: Blend, c: number): LineSearchResult {
     ahead[q] = a;
     total += RECIPROCAL[Math.min(a, OGB_TOP)]!;
   }
-  const order = radixOrder(keys, count);
+  const order = radixOrder(keys, count, blend.scratch.order, blend.scratch.next);
   // sweep: intervals (0, t1), (t1, t2), ..., (tk, ∞); MRR is constant inside each
   let bestSum = total;
   let bestLo = 0;
@@ -167,24 +182,25 @@ function tOf(key: number): number {
   return keyValue[0]!;
 }
 
-/** Stable LSD radix sort (3 passes of 11 bits) of the first `count` keys: the permutation, ascending. */
-export function radixOrder(keys: Uint32Array, count: number): Uint32Array {
-  let order = new Uint32Array(count);
+/**
+ * Stable LSD radix sort (2 passes of 16 bits) of the first `count` keys: the permutation, ascending.
+ * `order` and `next` (length ≥ count) are scratch; the result is one of them.
+ */
+export function radixOrder(keys: Uint32Array, count: number, order: Uint32Array = new Uint32Array(count), next: Uint32Array = new Uint32Array(count)): Uint32Array {
   for (let i = 0; i < count; i++) order[i] = i;
-  let next = new Uint32Array(count);
-  const histogram = new Uint32Array(2048);
-  for (let shift = 0; shift < 32; shift += 11) {
+  const histogram = new Uint32Array(65536);
+  for (let shift = 0; shift < 32; shift += 16) {
     histogram.fill(0);
-    for (let i = 0; i < count; i++) histogram[(keys[i]! >>> shift) & 2047]!++;
+    for (let i = 0; i < count; i++) histogram[(keys[i]! >>> shift) & 65535]!++;
     let sum = 0;
-    for (let b = 0; b < 2048; b++) {
+    for (let b = 0; b < 65536; b++) {
       const h = histogram[b]!;
       histogram[b] = sum;
       sum += h;
     }
     for (let i = 0; i < count; i++) {
       const o = order[i]!;
-      next[histogram[(keys[o]! >>> shift) & 2047]!++] = o;
+      next[histogram[(keys[o]! >>> shift) & 65535]!++] = o;
     }
     [order, next] = [next, order];
   }
