@@ -3,13 +3,16 @@ import { Command } from "commander";
 import { KgcError, systemErrorAsKgc } from "../core/errors.js";
 import { registerDataCommand } from "./commands/data.js";
 import { registerDeepwalkCommand } from "./commands/deepwalk.js";
+import { registerEnsembleCommand } from "./commands/ensemble.js";
 import { registerEvalCommand } from "./commands/eval.js";
+import { registerEvaluateCommand } from "./commands/evaluate.js";
 import { registerFeaturesCommand } from "./commands/features.js";
 import { registerPredictCommand } from "./commands/predict.js";
 import { registerReportCommand } from "./commands/report.js";
-import { registerScoreCommand } from "./commands/score.js";
 import { registerRunsCommand } from "./commands/runs.js";
+import { registerScoreCommand } from "./commands/score.js";
 import { registerSmoothCommand } from "./commands/smooth.js";
+import { registerSubmitCommand } from "./commands/submit.js";
 import { registerTrainCommand } from "./commands/train.js";
 
 /**
@@ -30,9 +33,12 @@ export function buildProgram(): Command {
   registerDeepwalkCommand(program);
   registerSmoothCommand(program);
   registerFeaturesCommand(program);
-  registerRunsCommand(program);
+  registerEnsembleCommand(program);
+  registerEvaluateCommand(program);
+  registerSubmitCommand(program);
   registerPredictCommand(program);
   registerReportCommand(program);
+  registerRunsCommand(program);
   return program;
 }
 

@@ -14,6 +14,7 @@ import { withOutputLock } from "../core/output-lock.js";
 import { startProgress } from "../core/progress.js";
 import type { CandidateQueries } from "../core/types.js";
 import { openDataset, type Dataset } from "../data/dataset.js";
+import { splitProvenance, writeScoreProvenance } from "../data/score-provenance.js";
 import type { SplitName } from "../io/manifest.js";
 import { NpyWriter } from "../io/npy.js";
 import { openRegistry } from "../runs/index.js";
@@ -73,6 +74,7 @@ async function scoreInto(input: ScoreStageInput, ds: Dataset, model: TrainedMode
       progress.update(start + count);
     });
     writer.close();
+    writeScoreProvenance(outPath, splitProvenance(ds, input.split)); // lets the ensemble check query order
     progress.stop();
     const seconds = (performance.now() - t0) / 1000;
     const result = { outPath, queries: Q, width: K, seconds, scoresPerSecond: (Q * K) / seconds };

@@ -60,6 +60,8 @@ describe("kgc eval / kgc score", () => {
     const s = kgc("score", "--model-dir", modelDir, "--data", data, "--split", "valid");
     assert.equal(s.code, 0, s.stderr);
     assert.deepEqual(readNpyHeader(join(modelDir, "scores-valid.npy")).shape, [20, 13]);
+    const provenance = JSON.parse(readFileSync(join(modelDir, "scores-valid.provenance.json"), "utf8")) as { split: string; queries: number; width: number };
+    assert.deepEqual([provenance.split, provenance.queries, provenance.width], ["valid", 20, 13]); // the ensemble checks query order with it
   });
 
   it("refuses a model trained on a dataset with another entity count", () => {
