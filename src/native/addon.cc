@@ -7,6 +7,7 @@
 #include "common/engine.h"
 #include "common/gemm.h"
 #include "common/mmap.h"
+#include "common/napi-args.h"
 #include "common/peak.h"
 #include "common/scoring.h"
 #include "walk/walk-napi.h"
@@ -16,24 +17,10 @@ using namespace kgc;
 
 namespace {
 
-[[noreturn]] void fail(Napi::Env env, const std::string& msg) { throw Napi::TypeError::New(env, "kgc native: " + msg); }
-
-template <typename T>
-T* typed(Napi::Env env, const Napi::Object& o, const char* key, napi_typedarray_type type, size_t need,
-         bool optional = false) {
-  Napi::Value v = o.Get(key);
-  if (optional && (v.IsUndefined() || v.IsNull())) return nullptr;
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type) fail(env, std::string(key) + " has the wrong type");
-  Napi::TypedArray a = v.As<Napi::TypedArray>();
-  if (a.ElementLength() < need) fail(env, std::string(key) + " is too short");
-  return reinterpret_cast<T*>(static_cast<uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset());
-}
-
-double num(const Napi::Object& o, const char* key) {
-  Napi::Value v = o.Get(key);
-  if (!v.IsNumber()) fail(o.Env(), std::string(key) + " must be a number");
-  return v.As<Napi::Number>().DoubleValue();
-}
+using napi::fail;
+using napi::num;
+using napi::parseAdjacency;
+using napi::typed;
 
 EncoderTables parseEncoder(Napi::Env env, const Napi::Object& o, int out, bool rowAdam) {
   EncoderTables e;
@@ -67,17 +54,6 @@ EncoderTables parseEncoder(Napi::Env env, const Napi::Object& o, int out, bool r
   e.mb = typed<float>(env, o, "mb", napi_float32_array, size_t(out));
   e.vb = typed<float>(env, o, "vb", napi_float32_array, size_t(out));
   return e;
-}
-
-// indptr [numEntities + 1] (float64), neighbor/relation [indptr[numEntities]]; the binding has
-// checked that indptr rises from 0 and that the ids are in range.
-Adjacency parseAdjacency(Napi::Env env, const Napi::Object& o, int64_t numEntities) {
-  Adjacency a;
-  a.indptr = typed<double>(env, o, "indptr", napi_float64_array, size_t(numEntities) + 1);
-  const size_t edges = size_t(a.indptr[numEntities]);
-  a.neighbor = typed<int32_t>(env, o, "neighbor", napi_int32_array, edges);
-  a.relation = typed<int32_t>(env, o, "relation", napi_int32_array, edges);
-  return a;
 }
 
 Context parseContext(Napi::Env env, const Napi::Object& spec, bool withData) {

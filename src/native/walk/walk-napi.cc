@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 #include "../common/encoder.h"
+#include "../common/napi-args.h"
 #include "../common/threads.h"
 #include "skipgram.h"
 #include "smoothing.h"
@@ -12,39 +13,18 @@ namespace kgc::walk {
 
 namespace {
 
-[[noreturn]] void fail(Napi::Env env, const std::string& msg) { throw Napi::TypeError::New(env, "kgc native: " + msg); }
-
-template <typename T>
-T* typed(Napi::Env env, const Napi::Object& o, const char* key, napi_typedarray_type type, size_t need) {
-  Napi::Value v = o.Get(key);
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type) fail(env, std::string(key) + " has the wrong type");
-  Napi::TypedArray a = v.As<Napi::TypedArray>();
-  if (a.ElementLength() < need) fail(env, std::string(key) + " is too short");
-  return reinterpret_cast<T*>(static_cast<uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset());
-}
-
-double num(const Napi::Object& o, const char* key) {
-  Napi::Value v = o.Get(key);
-  if (!v.IsNumber()) fail(o.Env(), std::string(key) + " must be a number");
-  return v.As<Napi::Number>().DoubleValue();
-}
-
-Adjacency adjacency(Napi::Env env, const Napi::Object& o, int64_t n) {
-  Adjacency a;
-  a.indptr = typed<double>(env, o, "indptr", napi_float64_array, size_t(n) + 1);
-  const size_t edges = size_t(a.indptr[n]);
-  a.neighbor = typed<int32_t>(env, o, "neighbor", napi_int32_array, edges);
-  a.relation = typed<int32_t>(env, o, "relation", napi_int32_array, edges);
-  return a;
-}
+using napi::fail;
+using napi::num;
+using napi::parseAdjacency;
+using napi::typed;
 
 // graph = {numNodes, out: Csr, in: Csr}
 Graph graph(Napi::Env env, const Napi::Object& o) {
   Graph g;
   g.numNodes = int64_t(num(o, "numNodes"));
   if (g.numNodes <= 0) fail(env, "numNodes must be positive");
-  g.out = adjacency(env, o.Get("out").As<Napi::Object>(), g.numNodes);
-  g.in = adjacency(env, o.Get("in").As<Napi::Object>(), g.numNodes);
+  g.out = parseAdjacency(env, o.Get("out").As<Napi::Object>(), g.numNodes);
+  g.in = parseAdjacency(env, o.Get("in").As<Napi::Object>(), g.numNodes);
   return g;
 }
 
