@@ -41,6 +41,8 @@ export interface FitSetting {
   /** relation ids per group ([] = one set of weights for all) */
   relationGroups: number[][];
   folds: Int32Array[];
+  /** the queries fitted and judged are the problem's first `fitQueries` (folds hold only those) */
+  fitQueries: number;
   method: SearchMethod;
   seed: number;
 }
@@ -94,7 +96,7 @@ export function groupedMrr(setting: FitSetting, groups: readonly WeightGroup[], 
 
 /** k-fold held-out and in-sample MRR, then the final weights fitted on every query. */
 export function crossValidate(setting: FitSetting, active: readonly number[]): CrossValidated {
-  const Q = setting.problem.queries;
+  const Q = setting.fitQueries;
   const folds: FoldResult[] = [];
   let heldOutSum = 0;
   for (const fold of setting.folds) {

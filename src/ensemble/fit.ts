@@ -30,6 +30,8 @@ export interface FitStageInput {
   normalise: string;
   search: string;
   folds: number;
+  /** fit on the split's first N queries only (the seed searched on the first 5,000); default all */
+  maxQueries?: number | undefined;
   relationGroups: number;
   seed: number;
   /** output folder (default ensemble/<ds>) */
@@ -95,11 +97,13 @@ export async function fitStage(input: FitStageInput): Promise<FitStageResult> {
     } finally {
       rows.close();
     }
+    const fitQueries = Math.min(problem.queries, input.maxQueries ?? problem.queries);
     const setting: FitSetting = {
       problem,
       relation: queries.relation,
-      relationGroups: relationGroupsOf(queries.relation, input.relationGroups),
-      folds: headGroupedFolds(queries.head, input.folds, input.seed),
+      relationGroups: relationGroupsOf(queries.relation.subarray(0, fitQueries), input.relationGroups),
+      folds: headGroupedFolds(queries.head.subarray(0, fitQueries), input.folds, input.seed),
+      fitQueries,
       method: search,
       seed: input.seed,
     };
@@ -108,7 +112,7 @@ export async function fitStage(input: FitStageInput): Promise<FitStageResult> {
     const run = registry.startRun({ stage: "ensemble-fit", dataset: ds.name, config: { ...input, command: undefined }, command: input.command });
     try {
       const fitted = crossValidate(setting, all);
-      const allQueries = Int32Array.from({ length: problem.queries }, (_, q) => q);
+      const allQueries = Int32Array.from({ length: fitQueries }, (_, q) => q);
       const rowsOut: Ablation["rows"] = inputs.map((i, m) => {
         const mrr = mrrAt(problem, all.map((k) => (k === m ? 1 : 0)), allQueries); // nothing fitted: held-out = in-sample
         return { label: i.name, inputs: [i.name], heldOutMrr: mrr, inSampleMrr: mrr };
@@ -129,6 +133,7 @@ export async function fitStage(input: FitStageInput): Promise<FitStageResult> {
         fingerprint: expected.fingerprint,
         split: input.split,
         queries: problem.queries,
+        fittedQueries: fitQueries,
         width: queries.width,
         inputs,
         groups: fitted.groups,

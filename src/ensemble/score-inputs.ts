@@ -10,6 +10,7 @@ import { basename, dirname, join } from "node:path";
 import { KgcError } from "../core/errors.js";
 import { warn } from "../core/log.js";
 import { checkScoreProvenance, readScoreProvenance, type ScoreProvenance } from "../data/score-provenance.js";
+import { FEATURES_MANIFEST, type FeaturesManifest } from "../features/index.js";
 import type { SplitName } from "../io/manifest.js";
 import { NpyRowReader } from "../io/npy.js";
 import { normaliseRows } from "./normalise.js";
@@ -44,20 +45,18 @@ export function describeInput(arg: string, split: SplitName, normalisation: Norm
   return { name: basename(arg), kind: "model", path: arg, leaksCandidates: false, normalisation };
 }
 
-/** features.json beside the feature files: [{ name, formula, leaksCandidates }] (or { features: [...] }). */
+/** The features stage's features.json beside the feature files marks the candidate-list statistics. */
 function featureLeaks(dir: string, feature: string): boolean {
-  const path = join(dir, "features.json");
+  const path = join(dir, FEATURES_MANIFEST);
   if (!existsSync(path)) return false;
-  let entries: unknown;
+  let manifest: FeaturesManifest;
   try {
-    const raw = JSON.parse(readFileSync(path, "utf8")) as unknown;
-    entries = Array.isArray(raw) ? raw : (raw as { features?: unknown }).features;
+    manifest = JSON.parse(readFileSync(path, "utf8")) as FeaturesManifest;
   } catch (err) {
     throw new KgcError(path, `not JSON (${(err as Error).message})`);
   }
-  if (!Array.isArray(entries)) throw new KgcError(path, "expected a list of features");
-  const entry = (entries as Record<string, unknown>[]).find((e) => e.name === feature);
-  return entry?.leaksCandidates === true || entry?.leakage === true;
+  if (!Array.isArray(manifest.features)) throw new KgcError(path, "expected { features: [...] } (written by kgc features)");
+  return manifest.features.find((e) => e.name === feature)?.candidateListLeakage === true;
 }
 
 /** `--features all|none|a,b`: the feature files of `split` in `dir` (data/<ds>/features). */

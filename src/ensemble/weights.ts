@@ -63,6 +63,8 @@ export const EnsembleWeightsSchema = z.object({
   fingerprint: z.string(),
   split: z.string(),
   queries: z.number().int().min(1),
+  /** the first `fittedQueries` of them were fitted and cross-validated on (`--queries`; default all) */
+  fittedQueries: z.number().int().min(1).optional(),
   width: z.number().int().min(1),
   inputs: z.array(EnsembleInputSchema).min(1),
   groups: z.array(WeightGroupSchema).min(1),

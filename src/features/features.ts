@@ -20,6 +20,7 @@ import { withOutputLock } from "../core/output-lock.js";
 import { startProgress } from "../core/progress.js";
 import { loadCsr, type Csr } from "../data/csr.js";
 import { openDataset } from "../data/dataset.js";
+import { splitProvenance, writeScoreProvenance } from "../data/score-provenance.js";
 import type { SplitName } from "../io/manifest.js";
 import { NpyWriter } from "../io/npy.js";
 import { openRegistry } from "../runs/index.js";
@@ -140,6 +141,8 @@ async function computeFeatures(input: FeaturesStageInput): Promise<FeaturesStage
       }
       const featureSeconds = (performance.now() - t1) / 1000;
       for (const w of writers) w.close();
+      const provenance = splitProvenance(ds, input.split); // lets the ensemble check each file's query order
+      for (const path of Object.values(files)) writeScoreProvenance(path, provenance);
       for (const path of Object.values(files)) await run.addArtefact(path);
       writeFileAtomic(manifestPath, `${JSON.stringify(updatedManifest(previous, ds.name, hubLimit, input.split, run.id, Q, K), null, 2)}\n`);
       run.logMetrics({ queries: Q, width: K, table_seconds: tableSeconds, feature_seconds: featureSeconds, queries_per_s: Q / featureSeconds });

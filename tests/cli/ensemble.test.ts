@@ -43,7 +43,7 @@ before(() => {
     writeScores(data, split, join(features, `${split}-walk.npy`), scoresFor(data, split, { margin: 0.8, noise: 1, seed: split === "test" ? 14 : 4 }));
     writeScores(data, split, join(features, `${split}-listcount.npy`), scoresFor(data, split, { margin: 1.5, noise: 1, seed: split === "test" ? 15 : 5 }));
   }
-  writeFileSync(join(features, "features.json"), JSON.stringify([{ name: "walk", formula: "test", leaksCandidates: false }, { name: "listcount", formula: "test", leaksCandidates: true }]));
+  writeFileSync(join(features, "features.json"), JSON.stringify({ format: "kgc-features/1", features: [{ name: "walk", formula: "test", candidateListLeakage: false }, { name: "listcount", formula: "test", candidateListLeakage: true }] }));
 });
 
 after(() => rmSync(root, { recursive: true, force: true }));

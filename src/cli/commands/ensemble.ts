@@ -19,11 +19,12 @@ export function registerEnsembleCommand(program: Command): void {
     .option("--normalise <spec>", "query-minmax | global-minmax | query-rank, or name=method entries (comma-separated)", "query-minmax")
     .option("--search <method>", "coordinate | nelder-mead | cmaes", "coordinate")
     .option("--folds <k>", "cross-validation folds (queries grouped by head)", positiveInt, 5)
+    .option("--queries <n>", "fit and cross-validate on the split's first n queries only (the seed searched on the first 5,000; default all)", positiveInt)
     .option("--relation-groups <g>", "fit separate weights for g groups of relations (0 = one set)", nonNegativeInt, 0)
     .option("--seed <n>", "fold assignment and CMA-ES seed", nonNegativeInt, 42)
     .option("--out <dir>", "output folder (default ensemble/<ds>)")
-    .action(async (o: { data: string; split: SplitName; input: string[]; features: string; normalise: string; search: string; folds: number; relationGroups: number; seed: number; out?: string }) => {
-      const r = await fitStage({ dataDir: o.data, split: o.split, inputs: o.input, features: o.features, normalise: o.normalise, search: o.search, folds: o.folds, relationGroups: o.relationGroups, seed: o.seed, out: o.out, command: process.argv.slice(1) });
+    .action(async (o: { data: string; split: SplitName; input: string[]; features: string; normalise: string; search: string; folds: number; queries?: number; relationGroups: number; seed: number; out?: string }) => {
+      const r = await fitStage({ dataDir: o.data, split: o.split, inputs: o.input, features: o.features, normalise: o.normalise, search: o.search, folds: o.folds, maxQueries: o.queries, relationGroups: o.relationGroups, seed: o.seed, out: o.out, command: process.argv.slice(1) });
       process.stdout.write(ablationTable(r.ablation));
       process.stdout.write(`ensemble (${r.weights.search}, ${r.weights.folds.length} folds): held-out MRR ${r.weights.heldOutMrr.toFixed(4)}  in-sample ${r.weights.inSampleMrr.toFixed(4)}\n`);
       info(`fitted in ${r.seconds.toFixed(1)} s -> ${r.weightsPath}, ${r.ablationPath}`);
