@@ -20,6 +20,7 @@ namespace {
 using napi::fail;
 using napi::num;
 using napi::parseAdjacency;
+using napi::parseModel;
 using napi::typed;
 
 EncoderTables parseEncoder(Napi::Env env, const Napi::Object& o, int out, bool rowAdam) {
@@ -58,17 +59,8 @@ EncoderTables parseEncoder(Napi::Env env, const Napi::Object& o, int out, bool r
 
 Context parseContext(Napi::Env env, const Napi::Object& spec, bool withData) {
   Context c;
-  const std::string name = spec.Get("model").ToString().Utf8Value();
-  c.model = findModel(name.c_str());
-  if (!c.model) fail(env, "unknown model " + name);
-  ModelShape& s = c.shape;
-  s.dim = int(num(spec, "dim"));
-  s.block = int(num(spec, "block"));
-  s.gamma = float(num(spec, "gamma"));
-  s.phaseScale = float(num(spec, "phaseScale"));
-  if (s.dim <= 0 || s.block <= 0 || s.dim % s.block != 0 || s.block > 512) fail(env, "bad dim/block");
-  s.relWidth = c.model->relWidth(s.dim, s.block);
-  s.prepWidth = c.model->prepWidth(s.dim, s.block);
+  c.model = parseModel(env, spec, c.shape);
+  const ModelShape& s = c.shape;
   const Napi::Object cfg = spec.Get("config").As<Napi::Object>();
   TrainConfig& t = c.cfg;
   t.rowAdam = num(cfg, "rowOptimizer") == 1;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include "engine.h"
+#include "model.h"
 
 namespace kgc::napi {
 
@@ -39,6 +40,21 @@ inline Adjacency parseAdjacency(Napi::Env env, const Napi::Object& o, int64_t nu
   a.neighbor = typed<int32_t>(env, o, "neighbor", napi_int32_array, edges);
   a.relation = typed<int32_t>(env, o, "relation", napi_int32_array, edges);
   return a;
+}
+
+// The kernel named o.model and its shape from o {model, dim, block, gamma, phaseScale}.
+inline const ModelKernel* parseModel(Napi::Env env, const Napi::Object& o, ModelShape& s) {
+  const std::string name = o.Get("model").ToString().Utf8Value();
+  const ModelKernel* model = findModel(name.c_str());
+  if (!model) fail(env, "unknown model " + name);
+  s.dim = int(num(o, "dim"));
+  s.block = int(num(o, "block"));
+  s.gamma = float(num(o, "gamma"));
+  s.phaseScale = float(num(o, "phaseScale"));
+  if (s.dim <= 0 || s.block <= 0 || s.dim % s.block != 0 || s.block > 512) fail(env, "bad dim/block");
+  s.relWidth = model->relWidth(s.dim, s.block);
+  s.prepWidth = model->prepWidth(s.dim, s.block);
+  return model;
 }
 
 }  // namespace kgc::napi

@@ -16,6 +16,7 @@ namespace {
 using napi::fail;
 using napi::num;
 using napi::parseAdjacency;
+using napi::parseModel;
 using napi::typed;
 
 // graph = {numNodes, out: Csr, in: Csr}
@@ -159,17 +160,8 @@ Napi::Value Smooth(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const Napi::Object o = info[0].As<Napi::Object>();
   SmoothJob job;
-  const std::string name = o.Get("model").ToString().Utf8Value();
-  job.model = findModel(name.c_str());
-  if (!job.model) fail(env, "unknown model " + name);
-  ModelShape& s = job.shape;
-  s.dim = int(num(o, "dim"));
-  s.block = int(num(o, "block"));
-  s.gamma = float(num(o, "gamma"));
-  s.phaseScale = float(num(o, "phaseScale"));
-  if (s.dim <= 0 || s.block <= 0 || s.dim % s.block != 0 || s.block > 512) fail(env, "bad dim/block");
-  s.relWidth = job.model->relWidth(s.dim, s.block);
-  s.prepWidth = job.model->prepWidth(s.dim, s.block);
+  job.model = parseModel(env, o, job.shape);
+  const ModelShape& s = job.shape;
   job.numEntities = int64_t(num(o, "numEntities"));
   job.numRelations = int64_t(num(o, "numRelations"));
   job.alpha = float(num(o, "alpha"));
