@@ -42,6 +42,15 @@ data/raw/synth/meta.json: | dist/.built
 data/synth/manifest.json: data/raw/synth/meta.json | dist/.built
 	$(KGC) data import --ogb data/raw/synth --name synth --out data --force
 
+# the public benchmarks (../shared/datasets, or DATASETS=) with 1,000 sampled candidates per valid/test
+# triple, WikiKG90M-style: make DS=fb15k237 runs the whole demo on FB15k-237
+DATASETS ?= ../shared/datasets
+data/fb15k237/manifest.json: | dist/.built
+	$(KGC) data import --tsv $(DATASETS)/FB15k-237 --name fb15k237 --out data --candidates 1000 --force
+
+data/wn18rr/manifest.json: | dist/.built
+	$(KGC) data import --tsv $(DATASETS)/WN18RR --name wn18rr --out data --candidates 1000 --force
+
 data/$(DS)/stats.json: data/$(DS)/manifest.json
 	$(KGC) data stats data/$(DS) --json > $@.tmp && mv $@.tmp $@
 
