@@ -1,4 +1,4 @@
-import { openRegistry, type RunHandle } from "../runs/index.js";
+import { recordRun, type RunHandle } from "../runs/index.js";
 
 /**
  * Runs a stage inside a registry record: the run is `running` while it works, `done` with the
@@ -12,18 +12,8 @@ export interface RunSpec {
 }
 
 export async function withRun(spec: RunSpec, work: (run: RunHandle) => Promise<Record<string, number> | void>): Promise<void> {
-  const registry = openRegistry();
-  try {
-    const run = registry.startRun({ ...spec, command: process.argv.slice(1) });
-    try {
-      const metrics = await work(run);
-      if (metrics) run.logMetrics(metrics);
-      run.finish();
-    } catch (err) {
-      run.fail(err);
-      throw err;
-    }
-  } finally {
-    registry.close();
-  }
+  await recordRun({ ...spec, command: process.argv.slice(1) }, async (run) => {
+    const metrics = await work(run);
+    if (metrics) run.logMetrics(metrics);
+  });
 }

@@ -6,7 +6,7 @@
 import { KgcError } from "../core/errors.js";
 import { openDataset } from "../data/dataset.js";
 import type { SplitName } from "../io/manifest.js";
-import { openRegistry } from "../runs/index.js";
+import { recordRun } from "../runs/index.js";
 import { ogbMrr, type OgbMetrics } from "./evaluate.js";
 import { readPrediction } from "./prediction.js";
 
@@ -31,14 +31,9 @@ export async function evaluatePrediction(input: EvaluatePredictionInput): Promis
     if (!queries.correctIndex) throw new KgcError(`${input.dataDir} (${input.split})`, "the split's answers are hidden: nothing to evaluate against");
     const top10 = readPrediction(input.predPath, queries.head.length);
     const metrics = ogbMrr(top10, queries.correctIndex, queries.width, input.predPath);
-    const registry = openRegistry();
-    try {
-      const run = registry.startRun({ stage: "evaluate", dataset: ds.name, config: { pred: input.predPath, split: input.split }, command: input.command });
+    await recordRun({ stage: "evaluate", dataset: ds.name, config: { pred: input.predPath, split: input.split }, command: input.command }, (run) => {
       run.logMetrics({ mrr: metrics.mrr, hits1: metrics.hits1, hits10: metrics.hits10, duplicate_rows: metrics.duplicateRows.length });
-      run.finish();
-    } finally {
-      registry.close();
-    }
+    });
     return { ...metrics, dataset: ds.name, split: input.split, queries: queries.head.length };
   } finally {
     ds.close();

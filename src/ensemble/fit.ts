@@ -10,7 +10,7 @@ import { KgcError } from "../core/errors.js";
 import { openDataset } from "../data/dataset.js";
 import { splitProvenance } from "../data/score-provenance.js";
 import type { SplitName } from "../io/manifest.js";
-import { openRegistry } from "../runs/index.js";
+import { recordRun } from "../runs/index.js";
 import { crossValidate, relationGroupsOf, type FitSetting } from "./cross-validate.js";
 import { headGroupedFolds } from "./folds.js";
 import { mrrAt } from "./objective.js";
@@ -108,9 +108,7 @@ export async function fitStage(input: FitStageInput): Promise<FitStageResult> {
       seed: input.seed,
     };
     const all = inputs.map((_, m) => m);
-    const registry = openRegistry();
-    const run = registry.startRun({ stage: "ensemble-fit", dataset: ds.name, config: { ...input, command: undefined }, command: input.command });
-    try {
+    return await recordRun({ stage: "ensemble-fit", dataset: ds.name, config: { ...input, command: undefined }, command: input.command }, async (run) => {
       const fitted = crossValidate(setting, all);
       const allQueries = Int32Array.from({ length: fitQueries }, (_, q) => q);
       const rowsOut: Ablation["rows"] = inputs.map((i, m) => {
@@ -152,14 +150,8 @@ export async function fitStage(input: FitStageInput): Promise<FitStageResult> {
       run.logMetrics({ held_out_mrr: fitted.heldOutMrr, in_sample_mrr: fitted.inSampleMrr, contested_candidates: problem.tieAhead.length, seconds });
       await run.addArtefact(weightsPath);
       await run.addArtefact(ablationPath);
-      run.finish();
       return { weights, ablation, weightsPath, ablationPath, seconds };
-    } catch (err) {
-      run.fail(err);
-      throw err;
-    } finally {
-      registry.close();
-    }
+    });
   } finally {
     ds.close();
   }

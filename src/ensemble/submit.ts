@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { KgcError } from "../core/errors.js";
 import { openDataset } from "../data/dataset.js";
 import { writeNpz } from "../io/npz.js";
-import { openRegistry } from "../runs/index.js";
+import { recordRun } from "../runs/index.js";
 import { OGB_TOP } from "./evaluate.js";
 import { checkSubmittable, readPrediction, SUBMISSION_KEY } from "./prediction.js";
 import { EnsembleFiles } from "./weights.js";
@@ -36,15 +36,10 @@ export async function submitStage(input: SubmitStageInput): Promise<SubmitStageR
     const top10 = readPrediction(source, info.queries);
     checkSubmittable(top10, info.candidatesPerQuery, source);
     const path = join(dir, EnsembleFiles.submission);
-    const registry = openRegistry();
-    try {
-      const run = registry.startRun({ stage: "submit", dataset: ds.name, config: { ensembleDir: dir }, command: input.command });
+    await recordRun({ stage: "submit", dataset: ds.name, config: { ensembleDir: dir }, command: input.command }, async (run) => {
       writeNpz(path, { [SUBMISSION_KEY]: { dtype: "<i2", shape: [info.queries, OGB_TOP], data: Int16Array.from(top10) } }, { compress: true });
       await run.addArtefact(path);
-      run.finish();
-    } finally {
-      registry.close();
-    }
+    });
     return { path, queries: info.queries };
   } finally {
     ds.close();

@@ -22,7 +22,7 @@ import { Rng } from "../core/rng.js";
 import { openDataset } from "../data/dataset.js";
 import { writeNpy } from "../io/npy.js";
 import { datasetFingerprint } from "../models/fingerprint.js";
-import { openRegistry } from "../runs/index.js";
+import { recordRun } from "../runs/index.js";
 import { withPolledProgress } from "./polled-progress.js";
 import { walkGraph } from "./walk-graph.js";
 
@@ -118,12 +118,14 @@ export async function deepwalkStage(input: DeepwalkStageInput): Promise<Deepwalk
   try {
     const graph = walkGraph(ds);
     const outDir = join(input.outRoot, ds.name || basename(input.dataDir), "deepwalk");
-    const registry = openRegistry();
-    const run = registry.startRun({ stage: "deepwalk", dataset: ds.name, model: "deepwalk", config: o, command: input.command });
-    const progress = startProgress("deepwalk", o.walksPerNode * ds.numEntities * o.epochs, "walks");
-    try {
-      const r = await trainDeepwalk(graph, o, (done) => progress.update(done));
-      progress.stop();
+    return await recordRun({ stage: "deepwalk", dataset: ds.name, model: "deepwalk", config: o, command: input.command }, async (run) => {
+      const progress = startProgress("deepwalk", o.walksPerNode * ds.numEntities * o.epochs, "walks");
+      let r: Awaited<ReturnType<typeof trainDeepwalk>>;
+      try {
+        r = await trainDeepwalk(graph, o, (done) => progress.update(done));
+      } finally {
+        progress.stop();
+      }
       if (o.similarity === "cosine") normaliseRows(r.embedding, o.dim);
       const result: DeepwalkResult = {
         outDir, walks: r.walks, pairs: r.pairs, tokens: r.tokens, seconds: r.seconds,
@@ -141,15 +143,8 @@ export async function deepwalkStage(input: DeepwalkStageInput): Promise<Deepwalk
       });
       run.logMetrics({ walks_per_s: result.walksPerSecond, pairs_per_s: result.pairsPerSecond, seconds: result.seconds });
       for (const f of files) await run.addArtefact(join(outDir, f));
-      run.finish();
       return result;
-    } catch (err) {
-      progress.stop();
-      run.fail(err);
-      throw err;
-    } finally {
-      registry.close();
-    }
+    });
   } finally {
     ds.close();
   }

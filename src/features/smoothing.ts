@@ -31,7 +31,7 @@ import { writeNpy } from "../io/npy.js";
 import { getInteraction } from "../models/registry.js";
 import { loadTrainedModel, readModelConfig } from "../models/trained-model.js";
 import type { EncoderBuffers } from "../backends/native/binding.js";
-import { openRegistry } from "../runs/index.js";
+import { recordRun } from "../runs/index.js";
 import { withPolledProgress } from "./polled-progress.js";
 import { walkGraph } from "./walk-graph.js";
 
@@ -92,17 +92,18 @@ export async function smoothStage(input: SmoothStageInput): Promise<SmoothResult
     const entity = encodedRows(model.spec.entity, c.dim, threads);
     const relation = encodedRows(model.spec.relation, relWidth, threads);
     const outDir = smoothedDir(input.modelDir);
-    const registry = openRegistry();
-    const run = registry.startRun({ stage: "smooth", dataset: ds.name, model: c.model, config: { modelDir: input.modelDir, alpha: input.alpha, hops: input.hops, threads }, command: input.command });
-    const progress = startProgress(`smooth ${c.model}`, input.hops * ds.numEntities, "entity updates");
-    const t0 = performance.now();
-    try {
+    return await recordRun({ stage: "smooth", dataset: ds.name, model: c.model, config: { modelDir: input.modelDir, alpha: input.alpha, hops: input.hops, threads }, command: input.command }, async (run) => {
+      const progress = startProgress(`smooth ${c.model}`, input.hops * ds.numEntities, "entity updates");
+      const t0 = performance.now();
       const cell = new Float64Array(1);
       const shape = model.spec;
-      await withPolledProgress(cell, (done) => progress.update(done), nativeSmooth(graph, {
-        model: c.model, dim: c.dim, block: c.block, gamma: c.gamma, phaseScale: shape.phaseScale, alpha: input.alpha, hops: input.hops, threads,
-      }, entity, relation, cell));
-      progress.stop();
+      try {
+        await withPolledProgress(cell, (done) => progress.update(done), nativeSmooth(graph, {
+          model: c.model, dim: c.dim, block: c.block, gamma: c.gamma, phaseScale: shape.phaseScale, alpha: input.alpha, hops: input.hops, threads,
+        }, entity, relation, cell));
+      } finally {
+        progress.stop();
+      }
       const seconds = (performance.now() - t0) / 1000;
       const messages = 2 * graph.out.neighbor.length * input.hops;
       const result: SmoothResult = { outDir, seconds, messagesPerSecond: messages / Math.max(seconds, 1e-9) };
@@ -115,15 +116,8 @@ export async function smoothStage(input: SmoothStageInput): Promise<SmoothResult
       });
       run.logMetrics({ seconds, messages_per_s: result.messagesPerSecond });
       for (const f of files) await run.addArtefact(join(outDir, f));
-      run.finish();
       return result;
-    } catch (err) {
-      progress.stop();
-      run.fail(err);
-      throw err;
-    } finally {
-      registry.close();
-    }
+    });
   } finally {
     ds.close();
   }

@@ -20,4 +20,5 @@ export type {
   RunSummary,
   StartRunOptions,
 } from "./registry.js";
+export { recordRun } from "./record-run.js";
 export { MIGRATIONS, SCHEMA_VERSION, migrate } from "./schema.js";
