@@ -12,7 +12,7 @@ import { openDataset } from "../data/dataset.js";
 import { splitProvenance } from "../data/score-provenance.js";
 import type { SplitName } from "../io/manifest.js";
 import { NpyWriter } from "../io/npy.js";
-import { openRegistry } from "../runs/index.js";
+import { recordRun } from "../runs/index.js";
 import { OGB_TOP, topK } from "./evaluate.js";
 import { InputRows } from "./score-inputs.js";
 import { EnsembleFiles, readEnsembleWeights, type EnsembleWeights } from "./weights.js";
@@ -67,53 +67,50 @@ export async function applyStage(input: ApplyStageInput): Promise<ApplyStageResu
     if (K < OGB_TOP) throw new KgcError(`${input.dataDir} (${input.split})`, `${K} candidates per query, a top-${OGB_TOP} needs at least ${OGB_TOP}`);
     const top10Path = join(dir, EnsembleFiles.top10(input.split));
     const blendedPath = input.blended ? join(dir, EnsembleFiles.blended(input.split)) : null;
-    const registry = openRegistry();
-    const run = registry.startRun({ stage: "ensemble-apply", dataset: ds.name, config: { split: input.split, ensembleDir: dir, blended: input.blended }, command: input.command });
-    const writers: NpyWriter[] = [];
-    const progress = startProgress(`ensemble apply ${input.split}`, Q, "queries");
-    try {
-      const top10Writer = new NpyWriter(top10Path, "<i4", [Q, OGB_TOP]);
-      writers.push(top10Writer);
-      const blendedWriter = blendedPath ? new NpyWriter(blendedPath, "<f4", [Q, K]) : null;
-      if (blendedWriter) writers.push(blendedWriter);
-      const chunk = 1024;
-      const buffers = weights.inputs.map(() => new Float32Array(chunk * K)); // shape: M × [chunk, K]
-      const blend = new Float32Array(chunk * K); // shape: [chunk, K]
-      for (let start = 0; start < Q; start += chunk) {
-        const count = Math.min(chunk, Q - start);
-        rows.read(start, count, buffers);
-        for (let i = 0; i < count; i++) {
-          const w = groupWeights(queries.relation[start + i]!);
-          const row = blend.subarray(i * K, (i + 1) * K);
-          row.fill(0);
-          w.forEach((wm, m) => {
-            if (wm === 0) return;
-            const source = buffers[m]!;
-            for (let j = 0; j < K; j++) row[j]! += wm * source[i * K + j]!;
-          });
+    return await recordRun({ stage: "ensemble-apply", dataset: ds.name, config: { split: input.split, ensembleDir: dir, blended: input.blended }, command: input.command }, async (run) => {
+      const writers: NpyWriter[] = [];
+      const progress = startProgress(`ensemble apply ${input.split}`, Q, "queries");
+      try {
+        const top10Writer = new NpyWriter(top10Path, "<i4", [Q, OGB_TOP]);
+        writers.push(top10Writer);
+        const blendedWriter = blendedPath ? new NpyWriter(blendedPath, "<f4", [Q, K]) : null;
+        if (blendedWriter) writers.push(blendedWriter);
+        const chunk = 1024;
+        const buffers = weights.inputs.map(() => new Float32Array(chunk * K)); // shape: M × [chunk, K]
+        const blend = new Float32Array(chunk * K); // shape: [chunk, K]
+        for (let start = 0; start < Q; start += chunk) {
+          const count = Math.min(chunk, Q - start);
+          rows.read(start, count, buffers);
+          for (let i = 0; i < count; i++) {
+            const w = groupWeights(queries.relation[start + i]!);
+            const row = blend.subarray(i * K, (i + 1) * K);
+            row.fill(0);
+            w.forEach((wm, m) => {
+              if (wm === 0) return;
+              const source = buffers[m]!;
+              for (let j = 0; j < K; j++) row[j]! += wm * source[i * K + j]!;
+            });
+          }
+          const scores = blend.subarray(0, count * K);
+          top10Writer.write(topK(scores, OGB_TOP, K));
+          blendedWriter?.write(scores);
+          progress.update(start + count);
         }
-        const scores = blend.subarray(0, count * K);
-        top10Writer.write(topK(scores, OGB_TOP, K));
-        blendedWriter?.write(scores);
-        progress.update(start + count);
+        for (const w of writers) w.close();
+        progress.stop();
+        const seconds = (performance.now() - t0) / 1000;
+        run.logMetrics({ queries: Q, seconds });
+        await run.addArtefact(top10Path);
+        if (blendedPath) await run.addArtefact(blendedPath);
+        return { top10Path, blendedPath, queries: Q, seconds };
+      } catch (err) {
+        progress.stop();
+        for (const w of writers) w.abort();
+        throw err;
+      } finally {
+        rows.close();
       }
-      for (const w of writers) w.close();
-      progress.stop();
-      const seconds = (performance.now() - t0) / 1000;
-      run.logMetrics({ queries: Q, seconds });
-      await run.addArtefact(top10Path);
-      if (blendedPath) await run.addArtefact(blendedPath);
-      run.finish();
-      return { top10Path, blendedPath, queries: Q, seconds };
-    } catch (err) {
-      progress.stop();
-      for (const w of writers) w.abort();
-      run.fail(err);
-      throw err;
-    } finally {
-      rows.close();
-      registry.close();
-    }
+    });
   } finally {
     ds.close();
   }

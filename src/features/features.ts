@@ -23,7 +23,7 @@ import { openDataset } from "../data/dataset.js";
 import { splitProvenance, writeScoreProvenance } from "../data/score-provenance.js";
 import type { SplitName } from "../io/manifest.js";
 import { NpyWriter } from "../io/npy.js";
-import { openRegistry } from "../runs/index.js";
+import { recordRun } from "../runs/index.js";
 import { DEFAULT_HUB_LIMIT, PRIOR_FEATURES } from "./priors.js";
 
 export interface FeaturesStageInput {
@@ -95,66 +95,62 @@ async function computeFeatures(input: FeaturesStageInput): Promise<FeaturesStage
     const K = ds.manifest.splits[input.split].candidatesPerQuery;
     const size = Math.max(1, Math.min(input.chunk ?? 2048, Q));
 
-    const registry = openRegistry();
-    const run = registry.startRun({ stage: "features", dataset: ds.name, config: { split: input.split, threads, hubLimit, chunk: size }, command: input.command });
-    const writers: NpyWriter[] = [];
-    try {
-      const t0 = performance.now();
-      info(`features ${input.split}: building transition tables over ${edges.toLocaleString("en-US")} training edges`);
-      const handle = await nativePriorsBuild(csr.out, csr.in, ds.numEntities, ds.numRelations, threads);
-      csr = null;
-      const queries = ds.queries(input.split)!;
-      await nativePriorsListCounts(handle, queries.relation, queries.head, queries.candidates, K, threads);
-      const tableSeconds = (performance.now() - t0) / 1000;
-
-      const files: Record<string, string> = {};
-      for (const f of PRIOR_FEATURES) {
-        files[f.name] = join(outDir, featureFileName(input.split, f.name));
-        writers.push(new NpyWriter(files[f.name]!, "<f4", [Q, K]));
-      }
-      // two sets of output buffers: C++ fills one chunk while the other is written
-      const buffers = [0, 1].map(() => Array.from({ length: NATIVE_PRIOR_FEATURES }, () => new Float32Array(size * K)));
-      const launch = (i: number): Promise<void> => {
-        const start = i * size;
-        const end = Math.min(Q, start + size);
-        const outs = buffers[i % 2]!.map((b) => b.subarray(0, (end - start) * K));
-        return nativePriorsFeatures(handle, queries.head.subarray(start, end), queries.relation.subarray(start, end), start,
-          queries.candidates.subarray(start * K, end * K), K, outs, hubLimit, threads);
-      };
-      const progress = startProgress(`features ${input.split}`, Q, "queries");
-      const t1 = performance.now();
-      const chunks = Math.ceil(Q / size);
-      let pending: Promise<void> | null = launch(0);
+    return await recordRun({ stage: "features", dataset: ds.name, config: { split: input.split, threads, hubLimit, chunk: size }, command: input.command }, async (run) => {
+      const writers: NpyWriter[] = [];
       try {
-        for (let i = 0; i < chunks; i++) {
-          await pending;
-          pending = i + 1 < chunks ? launch(i + 1) : null;
-          const count = Math.min(Q, (i + 1) * size) - i * size;
-          buffers[i % 2]!.forEach((b, f) => writers[f]!.write(b.subarray(0, count * K)));
-          progress.update(i * size + count);
+        const t0 = performance.now();
+        info(`features ${input.split}: building transition tables over ${edges.toLocaleString("en-US")} training edges`);
+        const handle = await nativePriorsBuild(csr!.out, csr!.in, ds.numEntities, ds.numRelations, threads);
+        csr = null;
+        const queries = ds.queries(input.split)!;
+        await nativePriorsListCounts(handle, queries.relation, queries.head, queries.candidates, K, threads);
+        const tableSeconds = (performance.now() - t0) / 1000;
+
+        const files: Record<string, string> = {};
+        for (const f of PRIOR_FEATURES) {
+          files[f.name] = join(outDir, featureFileName(input.split, f.name));
+          writers.push(new NpyWriter(files[f.name]!, "<f4", [Q, K]));
         }
+        // two sets of output buffers: C++ fills one chunk while the other is written
+        const buffers = [0, 1].map(() => Array.from({ length: NATIVE_PRIOR_FEATURES }, () => new Float32Array(size * K)));
+        const launch = (i: number): Promise<void> => {
+          const start = i * size;
+          const end = Math.min(Q, start + size);
+          const outs = buffers[i % 2]!.map((b) => b.subarray(0, (end - start) * K));
+          return nativePriorsFeatures(handle, queries.head.subarray(start, end), queries.relation.subarray(start, end), start,
+            queries.candidates.subarray(start * K, end * K), K, outs, hubLimit, threads);
+        };
+        const progress = startProgress(`features ${input.split}`, Q, "queries");
+        const t1 = performance.now();
+        const chunks = Math.ceil(Q / size);
+        let pending: Promise<void> | null = launch(0);
+        try {
+          for (let i = 0; i < chunks; i++) {
+            await pending;
+            pending = i + 1 < chunks ? launch(i + 1) : null;
+            const count = Math.min(Q, (i + 1) * size) - i * size;
+            buffers[i % 2]!.forEach((b, f) => writers[f]!.write(b.subarray(0, count * K)));
+            progress.update(i * size + count);
+          }
+        } catch (err) {
+          await pending?.catch(() => undefined);
+          throw err;
+        } finally {
+          progress.stop();
+        }
+        const featureSeconds = (performance.now() - t1) / 1000;
+        for (const w of writers) w.close();
+        const provenance = splitProvenance(ds, input.split); // lets the ensemble check each file's query order
+        for (const path of Object.values(files)) writeScoreProvenance(path, provenance);
+        for (const path of Object.values(files)) await run.addArtefact(path);
+        writeFileAtomic(manifestPath, `${JSON.stringify(updatedManifest(previous, ds.name, hubLimit, input.split, run.id, Q, K), null, 2)}\n`);
+        run.logMetrics({ queries: Q, width: K, table_seconds: tableSeconds, feature_seconds: featureSeconds, queries_per_s: Q / featureSeconds });
+        return { outDir, files, queries: Q, width: K, runId: run.id, tableSeconds, featureSeconds };
       } catch (err) {
-        await pending?.catch(() => undefined);
+        for (const w of writers) w.abort();
         throw err;
-      } finally {
-        progress.stop();
       }
-      const featureSeconds = (performance.now() - t1) / 1000;
-      for (const w of writers) w.close();
-      const provenance = splitProvenance(ds, input.split); // lets the ensemble check each file's query order
-      for (const path of Object.values(files)) writeScoreProvenance(path, provenance);
-      for (const path of Object.values(files)) await run.addArtefact(path);
-      writeFileAtomic(manifestPath, `${JSON.stringify(updatedManifest(previous, ds.name, hubLimit, input.split, run.id, Q, K), null, 2)}\n`);
-      run.logMetrics({ queries: Q, width: K, table_seconds: tableSeconds, feature_seconds: featureSeconds, queries_per_s: Q / featureSeconds });
-      run.finish();
-      return { outDir, files, queries: Q, width: K, runId: run.id, tableSeconds, featureSeconds };
-    } catch (err) {
-      for (const w of writers) w.abort();
-      run.fail(err);
-      throw err;
-    } finally {
-      registry.close();
-    }
+    });
   } finally {
     ds.close();
   }

@@ -17,7 +17,7 @@ import { openDataset, type Dataset } from "../data/dataset.js";
 import { splitProvenance, writeScoreProvenance } from "../data/score-provenance.js";
 import type { SplitName } from "../io/manifest.js";
 import { NpyWriter } from "../io/npy.js";
-import { openRegistry } from "../runs/index.js";
+import { recordRun } from "../runs/index.js";
 import { scoreCandidateQueries } from "./candidate-scoring.js";
 import { loadTrainedModel, readModelConfig, type TrainedModel } from "./trained-model.js";
 
@@ -63,31 +63,27 @@ export async function scoreStage(input: ScoreStageInput): Promise<ScoreStageResu
 async function scoreInto(input: ScoreStageInput, ds: Dataset, model: TrainedModel, queries: CandidateQueries, threads: number, outPath: string): Promise<ScoreStageResult> {
   const Q = queries.head.length;
   const K = queries.width;
-  const registry = openRegistry();
-  const run = registry.startRun({ stage: "score", dataset: ds.name, model: model.config.model, config: { split: input.split, modelDir: input.modelDir }, command: input.command });
-  const writer = new NpyWriter(outPath, "<f4", [Q, K]);
-  const progress = startProgress(`score ${input.split}`, Q, "queries");
-  const t0 = performance.now();
-  try {
-    await scoreCandidateQueries(model.spec, queries, threads, input.chunk ?? 4096, ({ start, count, scores }) => {
-      writer.write(scores);
-      progress.update(start + count);
-    });
-    writer.close();
-    writeScoreProvenance(outPath, splitProvenance(ds, input.split)); // lets the ensemble check query order
-    progress.stop();
-    const seconds = (performance.now() - t0) / 1000;
-    const result = { outPath, queries: Q, width: K, seconds, scoresPerSecond: (Q * K) / seconds };
-    run.logMetrics({ scores_per_s: result.scoresPerSecond, seconds });
-    await run.addArtefact(outPath);
-    run.finish();
-    return result;
-  } catch (err) {
-    progress.stop();
-    writer.abort();
-    run.fail(err);
-    throw err;
-  } finally {
-    registry.close();
-  }
+  return recordRun({ stage: "score", dataset: ds.name, model: model.config.model, config: { split: input.split, modelDir: input.modelDir }, command: input.command }, async (run) => {
+    const writer = new NpyWriter(outPath, "<f4", [Q, K]);
+    const progress = startProgress(`score ${input.split}`, Q, "queries");
+    const t0 = performance.now();
+    try {
+      await scoreCandidateQueries(model.spec, queries, threads, input.chunk ?? 4096, ({ start, count, scores }) => {
+        writer.write(scores);
+        progress.update(start + count);
+      });
+      writer.close();
+      writeScoreProvenance(outPath, splitProvenance(ds, input.split)); // lets the ensemble check query order
+      progress.stop();
+      const seconds = (performance.now() - t0) / 1000;
+      const result = { outPath, queries: Q, width: K, seconds, scoresPerSecond: (Q * K) / seconds };
+      run.logMetrics({ scores_per_s: result.scoresPerSecond, seconds });
+      await run.addArtefact(outPath);
+      return result;
+    } catch (err) {
+      progress.stop();
+      writer.abort();
+      throw err;
+    }
+  });
 }
