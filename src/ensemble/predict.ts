@@ -11,7 +11,7 @@ import { KgcError } from "../core/errors.js";
 import { openDataset, type Dataset } from "../data/dataset.js";
 import { topEntities } from "../models/top-entities.js";
 import { loadTrainedModel, readModelConfig, type TrainedModel } from "../models/trained-model.js";
-import { openRegistry } from "../runs/index.js";
+import { recordRun } from "../runs/index.js";
 import { rowRanks } from "./blend.js";
 import { EnsembleRanker } from "./predict-ensemble.js";
 import { parseCandidates, parseRequests, type PredictRequest, type RequestText } from "./predict-input.js";
@@ -152,16 +152,13 @@ export async function predictStage(input: PredictStageInput): Promise<PredictRes
   if (!Number.isInteger(input.top) || input.top < 1) throw new KgcError("--top", `must be a positive integer, got ${input.top}`);
   const saved = input.modelDir !== undefined ? readModelConfig(input.modelDir) : null; // a bad model folder is named first
   const ds: Dataset = openDataset(input.dataDir);
-  let ens: EnsembleRanker | null = null;
   try {
     const dict = ds.dictionary();
     const reqs = parseRequests(dict, input.requests);
     const given = parseCandidates(dict, input.requests.candidates);
     const notes = new Map<string, number>();
-    const registry = openRegistry();
-    const run = registry.startRun({ stage: "predict", dataset: ds.name, config: { modelDir: input.modelDir, ensemble: input.ensemble, top: input.top, queries: reqs.length, candidates: given?.length ?? "all" }, command: input.command });
-    const t0 = performance.now();
-    try {
+    return await recordRun({ stage: "predict", dataset: ds.name, config: { modelDir: input.modelDir, ensemble: input.ensemble, top: input.top, queries: reqs.length, candidates: given?.length ?? "all" }, command: input.command }, async (run) => {
+      const t0 = performance.now();
       let rows: RankedRow[][];
       let sizes: (number | "all")[];
       let ranker: string;
@@ -172,10 +169,14 @@ export async function predictStage(input: PredictStageInput): Promise<PredictRes
         sizes = reqs.map((r) => (given ? withTail(given, r.tail).length : "all"));
         ranker = model.config.model;
       } else {
-        ens = new EnsembleRanker(input.ensemble!, ds);
-        const r = await rankWithEnsemble(ens, reqs, given, input.top, input.explain, input.threads ?? availableParallelism(), notes);
-        rows = r.rows;
-        sizes = r.sizes;
+        const ens = new EnsembleRanker(input.ensemble!, ds);
+        try {
+          const r = await rankWithEnsemble(ens, reqs, given, input.top, input.explain, input.threads ?? availableParallelism(), notes);
+          rows = r.rows;
+          sizes = r.sizes;
+        } finally {
+          ens.close();
+        }
         ranker = input.ensemble!;
       }
       const results = reqs.map((request, i): QueryResult => ({
@@ -186,16 +187,9 @@ export async function predictStage(input: PredictStageInput): Promise<PredictRes
         rows: rows[i]!.map((r) => ({ ...r, tailName: dict.nameOf("entity", r.tail) })),
       }));
       run.logMetrics({ queries: reqs.length, seconds: (performance.now() - t0) / 1000 });
-      run.finish();
       return { dataset: ds.name, ranker, results, notes: [...notes].map(([n, count]) => `${n} (${count} of ${reqs.length} queries)`) };
-    } catch (err) {
-      run.fail(err);
-      throw err;
-    } finally {
-      registry.close();
-    }
+    });
   } finally {
-    ens?.close();
     ds.close();
   }
 }

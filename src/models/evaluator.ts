@@ -13,7 +13,7 @@ import { Side } from "../core/types.js";
 import { openDataset } from "../data/dataset.js";
 import { buildFilterIndex } from "../data/filter-index.js";
 import type { SplitName } from "../io/manifest.js";
-import { openRegistry } from "../runs/index.js";
+import { recordRun } from "../runs/index.js";
 import { candidateEvaluation, type CandidateEvaluation } from "./candidate-eval.js";
 import { filteredRanking } from "./filtered-ranking.js";
 import type { RankMetrics } from "./metrics.js";
@@ -73,9 +73,7 @@ export async function evalStage(input: EvalStageInput): Promise<EvalReport> {
     if (input.protocol === "both" && !canFiltered && !canCandidates) throw new KgcError(where, "the split has neither known triples nor answered candidate queries");
     const model = loadTrainedModel(input.modelDir, ds, saved);
     const threads = input.threads ?? model.config.threads ?? availableParallelism();
-    const registry = openRegistry();
-    const run = registry.startRun({ stage: "eval", dataset: ds.name, model: model.config.model, config: { split: input.split, protocol: input.protocol, modelDir: input.modelDir }, command: input.command });
-    try {
+    return await recordRun({ stage: "eval", dataset: ds.name, model: model.config.model, config: { split: input.split, protocol: input.protocol, modelDir: input.modelDir }, command: input.command }, async (run) => {
       const report: EvalReport = { model: model.config.model, dataset: ds.name, split: input.split, filtered: null, candidates: null, outPath: join(input.modelDir, `eval-${input.split}.json`) };
       if (wantFiltered && canFiltered) {
         const t0 = performance.now();
@@ -95,14 +93,8 @@ export async function evalStage(input: EvalStageInput): Promise<EvalReport> {
       writeFileAtomic(report.outPath, JSON.stringify(report, null, 2) + "\n");
       run.logMetrics(headlineMetrics(report));
       await run.addArtefact(report.outPath);
-      run.finish();
       return report;
-    } catch (err) {
-      run.fail(err);
-      throw err;
-    } finally {
-      registry.close();
-    }
+    });
   } finally {
     ds.close();
   }
