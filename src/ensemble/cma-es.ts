@@ -5,6 +5,7 @@
  * best point ever evaluated (the ensemble objective is piecewise constant, so the mean need not be).
  */
 import { Rng } from "../core/rng.js";
+import type { Minimum } from "./nelder-mead.js";
 
 export interface CmaOptions {
   /** shape: [n] start mean */
@@ -15,14 +16,7 @@ export interface CmaOptions {
   seed: number;
 }
 
-export interface CmaResult {
-  /** shape: [n] */
-  x: Float64Array;
-  fx: number;
-  evaluations: number;
-}
-
-export function cmaEs(f: (x: Float64Array) => number, options: CmaOptions): CmaResult {
+export function cmaEs(f: (x: Float64Array) => number, options: CmaOptions): Minimum {
   const n = options.x0.length;
   const rng = new Rng(options.seed);
   const lambda = 4 + Math.floor(3 * Math.log(n));

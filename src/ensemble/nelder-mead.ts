@@ -15,14 +15,15 @@ export interface NelderMeadOptions {
   tolerance: number;
 }
 
-export interface NelderMeadResult {
+/** What a derivative-free minimiser (this one, cma-es.ts) returns. */
+export interface Minimum {
   /** shape: [n] */
   x: Float64Array;
   fx: number;
   evaluations: number;
 }
 
-export function nelderMead(f: (x: Float64Array) => number, options: NelderMeadOptions): NelderMeadResult {
+export function nelderMead(f: (x: Float64Array) => number, options: NelderMeadOptions): Minimum {
   const n = options.x0.length;
   const points: Float64Array[] = [Float64Array.from(options.x0)];
   for (let i = 0; i < n; i++) {
