@@ -1,0 +1,42 @@
+/**
+ * A model's tables, backend-neutral: plain typed arrays in host memory that every backend trains
+ * in place (the native engine through zero-copy pointers, tfjs by gathering the batch's rows and
+ * scattering their updates back: DGL-KE's mix_cpu_gpu), so checkpoints and model folders are the
+ * same whichever backend wrote them.
+ */
+
+/**
+ * One encoder's tables. shape: rows [numRows, raw], state [numRows] (row-wise Adagrad); rowM, rowV
+ * [numRows, raw] (lazy row Adam moments, when the config's optimizer is adam); concat encoder
+ * x = W [feat ; row] + b: W [out, featDim + raw], b [out] with their Adam moments mW, vW, mb, vb.
+ */
+export interface EncoderTables {
+  numRows: number;
+  raw: number;
+  concat: boolean;
+  rows: Float32Array;
+  state: Float32Array;
+  rowM?: Float32Array;
+  rowV?: Float32Array;
+  featDim?: number;
+  /** shape: [numRows, featDim]; float16 bits (Uint16Array) or float32 */
+  feat?: Uint16Array | Float32Array;
+  W?: Float32Array;
+  b?: Float32Array;
+  mW?: Float32Array;
+  vW?: Float32Array;
+  mb?: Float32Array;
+  vb?: Float32Array;
+}
+
+/** Shape of the interaction plus both encoders' tables. */
+export interface ModelTables {
+  model: string;
+  dim: number;
+  block: number;
+  gamma: number;
+  /** RotatE: phase = raw * phaseScale; 1 for the others */
+  phaseScale: number;
+  entity: EncoderTables;
+  relation: EncoderTables;
+}
