@@ -15,8 +15,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openDataset } from "../src/data/dataset.js";
-import { candidateMrr, ogbMrr, topK } from "../src/ensemble/evaluate.js";
-import type { EvalReport } from "../src/models/evaluator.js";
+import { candidateMrr, ogbMrr, topK } from "../src/eval/ogb-metric.js";
+import type { EvalReport } from "../src/eval/eval.js";
 import { benchArgs, positive } from "./args.js";
 
 const USAGE = `usage: node dist/bench/accuracy.bench.js [--minutes 30] [--threads 2] [--models rotate,transe-l2]

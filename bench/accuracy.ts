@@ -5,11 +5,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { nativeScore, nativeTrain, type NativeSpec } from "../src/backends/native/binding.js";
-import { newCounters } from "../src/models/checkpoint.js";
+import { newCounters } from "../src/train/checkpoint.js";
 import { parseTrainConfig } from "../src/models/config.js";
 import { getInteraction } from "../src/models/registry.js";
-import { createSpec } from "../src/models/tables.js";
-import { nativeTrainConfig } from "../src/models/train.js";
+import { createSpec } from "../src/train/tables.js";
+import { nativeTrainConfig } from "../src/train/train.js";
 
 interface Split {
   h: Int32Array;

@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nativeWalks } from "../src/backends/native/walk-binding.js";
 import { openDataset } from "../src/data/dataset.js";
-import { candidateMrr, ogbMrr, topK } from "../src/ensemble/evaluate.js";
+import { candidateMrr, ogbMrr, topK } from "../src/eval/ogb-metric.js";
 import { DEEPWALK_DEFAULTS, normaliseRows, trainDeepwalk, type DeepwalkOptions } from "../src/features/deepwalk.js";
 import { walkGraph } from "../src/features/walk-graph.js";
 import { readNpyFloat32 } from "../src/io/npy.js";

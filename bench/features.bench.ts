@@ -4,7 +4,7 @@
  *   node dist/bench/features.bench.js [--work DIR] [--models DIR] [--quick] [--no-fb15k] [--threads T]
  *   (--work: where generated and imported datasets are kept between runs, default os.tmpdir()/kgc-bench-features)
  *
- * 1. Rankers (candidate MRR on valid, realistic ties: src/ensemble/evaluate.ts candidateMrr): each
+ * 1. Rankers (candidate MRR on valid, realistic ties: src/eval/ogb-metric.ts candidateMrr): each
  *    feature of `kgc features` alone, the popularity baseline (train in-degree of the candidate) and
  *    every <models>/<ds>/<model>/scores-valid.npy that exists (DeepWalk, smoothed models, ...), on
  *    the synthetic default (data/synth when `make` made it, else generated into --work) and on
@@ -20,7 +20,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openDataset } from "../src/data/dataset.js";
-import { candidateMrr } from "../src/ensemble/evaluate.js";
+import { candidateMrr } from "../src/eval/ogb-metric.js";
 import { featureFileName, featuresStage, PRIOR_FEATURES } from "../src/features/index.js";
 import { readNpyFloat32 } from "../src/io/npy.js";
 import { benchArgs, positive } from "./args.js";

@@ -18,9 +18,9 @@ import { Rng } from "../src/core/rng.js";
 import { Dictionary, writeDictionary } from "../src/data/dictionary.js";
 import { parseTrainConfig } from "../src/models/config.js";
 import { getInteraction } from "../src/models/registry.js";
-import { createSpec } from "../src/models/tables.js";
-import { ENTITY_BLOCK, topEntities } from "../src/models/top-entities.js";
-import { nativeTrainConfig } from "../src/models/train.js";
+import { createSpec } from "../src/train/tables.js";
+import { ENTITY_BLOCK, topEntities } from "../src/eval/top-entities.js";
+import { nativeTrainConfig } from "../src/train/train.js";
 import { tmpDir } from "../tests/helpers.js";
 import { benchArgs, positive } from "./args.js";
 

@@ -12,8 +12,8 @@ import { nativeScoreAsync, type NativeSpec } from "../src/backends/native/bindin
 import { Rng } from "../src/core/rng.js";
 import { parseTrainConfig } from "../src/models/config.js";
 import { getInteraction } from "../src/models/registry.js";
-import { createSpec } from "../src/models/tables.js";
-import { nativeTrainConfig } from "../src/models/train.js";
+import { createSpec } from "../src/train/tables.js";
+import { nativeTrainConfig } from "../src/train/train.js";
 import { benchArgs, positive } from "./args.js";
 
 const USAGE = "usage: node dist/bench/score.bench.js [--quick] [--models rotate,transe-l2,distmult] [--queries 4000]";

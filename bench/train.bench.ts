@@ -15,11 +15,11 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { nativeBuildInfo, nativePeakFlops, nativeTrain, type NativeSpec } from "../src/backends/native/binding.js";
 import { Rng } from "../src/core/rng.js";
-import { newCounters } from "../src/models/checkpoint.js";
+import { newCounters } from "../src/train/checkpoint.js";
 import { getInteraction, interactionNames } from "../src/models/registry.js";
-import { createSpec, type EncoderKind } from "../src/models/tables.js";
+import { createSpec, type EncoderKind } from "../src/train/tables.js";
 import { shortRun } from "./accuracy.js";
-import { nativeTrainConfig } from "../src/models/train.js";
+import { nativeTrainConfig } from "../src/train/train.js";
 import { parseTrainConfig } from "../src/models/config.js";
 import { benchArgs, positive } from "./args.js";
 

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { KgcError } from "../core/errors.js";
 import { warn } from "../core/log.js";
-import { checkScoreProvenance, readScoreProvenance, type ScoreProvenance } from "../data/score-provenance.js";
+import { checkScoreProvenance, readScoreProvenance, type ScoreProvenance } from "../eval/score-provenance.js";
 import { FEATURES_MANIFEST, type FeaturesManifest } from "../features/index.js";
 import type { SplitName } from "../io/manifest.js";
 import { NpyRowReader } from "../io/npy.js";

@@ -29,7 +29,7 @@ import { startProgress } from "../core/progress.js";
 import { openDataset } from "../data/dataset.js";
 import { writeNpy } from "../io/npy.js";
 import { getInteraction } from "../models/registry.js";
-import { loadTrainedModel, readModelConfig } from "../models/trained-model.js";
+import { loadTrainedModel, readModelConfig } from "../train/trained-model.js";
 import type { EncoderBuffers } from "../backends/native/binding.js";
 import { recordRun } from "../runs/index.js";
 import { withPolledProgress } from "./polled-progress.js";

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { KgcError } from "../core/errors.js";
 import { readAblation, readEnsembleWeights, EnsembleFiles, type Ablation, type EnsembleWeights } from "../ensemble/weights.js";
-import type { RankMetrics } from "../models/metrics.js";
+import type { RankMetrics } from "../eval/metrics.js";
 import type { RunRegistry, RunSummary } from "../runs/index.js";
 
 export interface ModelArtefacts {

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Rng } from "../../src/core/rng.js";
 import { openDataset } from "../../src/data/dataset.js";
-import { splitProvenance, writeScoreProvenance } from "../../src/data/score-provenance.js";
+import { splitProvenance, writeScoreProvenance } from "../../src/eval/score-provenance.js";
 import type { SplitName } from "../../src/io/manifest.js";
 import { writeNpy } from "../../src/io/npy.js";
 import { runKgc } from "../helpers.js";

@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { Command } from "commander";
 import { registerTrainCommand } from "../../src/cli/commands/train.js";
-import { evalStage } from "../../src/models/evaluator.js";
+import { evalStage } from "../../src/eval/eval.js";
 import { openRegistry } from "../../src/runs/index.js";
 
 const KGC = fileURLToPath(new URL("../../src/cli/kgc.js", import.meta.url));

@@ -4,7 +4,7 @@ import { Rng } from "../../src/core/rng.js";
 import { float16ToFloat32, float32ToFloat16 } from "../../src/io/float16.js";
 import type { Interaction } from "../../src/models/interaction.js";
 import type { ReferenceEncoder } from "../../src/models/reference.js";
-import { createSpec, type EncoderKind } from "../../src/models/tables.js";
+import { createSpec, type EncoderKind } from "../../src/train/tables.js";
 
 export const tinyConfig = (over: Partial<NativeTrainConfig> = {}): NativeTrainConfig => ({
   batch: 4, negatives: 5, negChunk: 0, dataNegatives: 0, lossKind: 0, advTemp: 1, margin: 1, reg: 0, rowOptimizer: 0, lr: 0.1,

@@ -12,7 +12,7 @@ import type { Csr } from "../../src/data/csr.js";
 import type { Interaction } from "../../src/models/interaction.js";
 import { referenceBatchLoss, type ReferenceBatch, type ReferenceLoss } from "../../src/models/reference.js";
 import { interactionNames, getInteraction } from "../../src/models/registry.js";
-import { modelShape } from "../../src/models/tables.js";
+import { modelShape } from "../../src/train/tables.js";
 import { randomIds, referenceEncoders, tinySpec } from "./fixtures.js";
 
 /** Adjacency (src/data/csr.ts layout) of a triple list, sorted per entity by (neighbor, relation). */

@@ -10,7 +10,7 @@ import { Rng } from "../../src/core/rng.js";
 import { referenceScore } from "../../src/models/interaction.js";
 import { encodeRow } from "../../src/models/reference.js";
 import { getInteraction, interactionNames } from "../../src/models/registry.js";
-import { modelShape } from "../../src/models/tables.js";
+import { modelShape } from "../../src/train/tables.js";
 import { randomIds, referenceEncoders, sideAndWidthCases, tinySpec, wideShape } from "./fixtures.js";
 
 describe("registries", () => {

@@ -10,7 +10,7 @@ import { getTfInteraction, tfInteractionNames } from "../../src/backends/tfjs/in
 import { loadTfjs } from "../../src/backends/tfjs/load.js";
 import { Rng } from "../../src/core/rng.js";
 import { getInteraction, interactionNames } from "../../src/models/registry.js";
-import { modelShape } from "../../src/models/tables.js";
+import { modelShape } from "../../src/train/tables.js";
 import { randomIds, sideAndWidthCases, tinySpec, wideShape } from "./fixtures.js";
 
 describe("native backward == tfjs autograd", async () => {

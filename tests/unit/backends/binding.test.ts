@@ -9,8 +9,8 @@ import { it } from "node:test";
 import { nativeBuildInfo, nativeGradients, nativeMapFile, nativeScore, nativeScoreAsync, nativeTrain } from "../../../src/backends/native/binding.js";
 import { KgcError } from "../../../src/core/errors.js";
 import { writeNpy } from "../../../src/io/npy.js";
-import { newCounters } from "../../../src/models/checkpoint.js";
-import { loadFeatures } from "../../../src/io/frozen-features.js";
+import { newCounters } from "../../../src/train/checkpoint.js";
+import { loadFeatures } from "../../../src/train/frozen-features.js";
 import { getInteraction } from "../../../src/models/registry.js";
 import { tinySpec } from "../../contract/fixtures.js";
 

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Rng } from "../../../src/core/rng.js";
-import { ogbMrr, topK } from "../../../src/ensemble/evaluate.js";
+import { ogbMrr, topK } from "../../../src/eval/ogb-metric.js";
 import { allQueries, Blend, lineSearch, mrrAt, radixOrder } from "../../../src/ensemble/objective.js";
 import { buildRankProblem } from "../../../src/ensemble/rank-problem.js";
 import { randomInputs, type ArraySource } from "./helpers.js";

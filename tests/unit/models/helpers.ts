@@ -1,7 +1,7 @@
 /** Hand-made models: explicit rows, shallow encoder, scored through the native addon. */
 import { nativeScore, type NativeSpec } from "../../../src/backends/native/binding.js";
 import { getInteraction } from "../../../src/models/registry.js";
-import { createSpec } from "../../../src/models/tables.js";
+import { createSpec } from "../../../src/train/tables.js";
 import { tinyConfig } from "../../contract/fixtures.js";
 
 export function handSpec(model: string, dim: number, block: number, gamma: number, entities: number[][], relations: number[][]): NativeSpec {

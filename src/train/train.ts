@@ -14,17 +14,17 @@ import { checkArtefactName } from "../core/safe-names.js";
 import { info } from "../core/log.js";
 import type { Triples } from "../core/types.js";
 import { openDataset, type Dataset } from "../data/dataset.js";
-import { loadFeatures } from "../io/frozen-features.js";
+import { loadFeatures } from "./frozen-features.js";
 import { writeNpy } from "../io/npy.js";
 import { openRegistry } from "../runs/index.js";
 import { loadCheckpoint, newCounters, readCheckpointMeta, saveCheckpoint } from "./checkpoint.js";
-import type { TrainConfig } from "./config.js";
-import { datasetFingerprint } from "./fingerprint.js";
+import type { TrainConfig } from "../models/config.js";
+import { datasetFingerprint } from "../models/fingerprint.js";
 import { appendRunningMetrics, commitModel, checkModelFolder, markModelFolder, startRunningMetrics, writeRunningConfig } from "./model-folder.js";
-import { getInteraction } from "./registry.js";
+import { getInteraction } from "../models/registry.js";
 import { createSpec } from "./tables.js";
 import { runTrainingLoop, type LrSchedule, type TrainLogRecord } from "./trainer.js";
-import { sampledCandidateRanking, sampledRanking } from "./validate.js";
+import { sampledCandidateRanking, sampledRanking } from "../eval/validate.js";
 
 export interface TrainStageInput {
   dataDir: string;

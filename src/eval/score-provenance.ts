@@ -13,7 +13,7 @@ import { KgcError } from "../core/errors.js";
 import { DatasetFiles, type SplitName } from "../io/manifest.js";
 import { iterateNpyRows } from "../io/npy.js";
 import { datasetFingerprint } from "../models/fingerprint.js";
-import type { Dataset } from "./dataset.js";
+import type { Dataset } from "../data/dataset.js";
 
 export interface ScoreProvenance {
   format: "kgc-scores/1";

@@ -17,7 +17,7 @@ import { recordRun } from "../runs/index.js";
 import { candidateEvaluation, type CandidateEvaluation } from "./candidate-eval.js";
 import { filteredRanking } from "./filtered-ranking.js";
 import type { RankMetrics } from "./metrics.js";
-import { loadTrainedModel, readModelConfig } from "./trained-model.js";
+import { loadTrainedModel, readModelConfig } from "../train/trained-model.js";
 
 export type EvalProtocol = "filtered" | "candidates" | "both";
 

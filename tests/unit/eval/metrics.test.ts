@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { KgcError } from "../../../src/core/errors.js";
 import { Side } from "../../../src/core/types.js";
-import { filteredRank, RankAccumulator, type RankSummary } from "../../../src/models/metrics.js";
+import { filteredRank, RankAccumulator, type RankSummary } from "../../../src/eval/metrics.js";
 
 function close(actual: number | undefined, expected: number): void {
   assert.ok(actual !== undefined && Math.abs(actual - expected) < 1e-12, `${actual} ≠ ${expected}`);

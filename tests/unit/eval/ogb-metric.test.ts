@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { KgcError } from "../../../src/core/errors.js";
 import { Rng } from "../../../src/core/rng.js";
-import { candidateMrr, candidateRanks, ogbMrr, topK } from "../../../src/ensemble/evaluate.js";
+import { candidateMrr, candidateRanks, ogbMrr, topK } from "../../../src/eval/ogb-metric.js";
 
 /** Builds a [Q, 10] prediction from rows written out by hand. */
 function rows(...values: number[][]): Int32Array {

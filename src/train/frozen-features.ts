@@ -7,7 +7,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { nativeMapFile } from "../backends/native/binding.js";
 import { KgcError } from "../core/errors.js";
-import { readNpyHeader } from "./npy.js";
+import { readNpyHeader } from "../io/npy.js";
 
 export interface Features {
   /** shape: [rows, dim]; float16 bits or float32 */

@@ -14,12 +14,12 @@ import { withOutputLock } from "../core/output-lock.js";
 import { startProgress } from "../core/progress.js";
 import type { CandidateQueries } from "../core/types.js";
 import { openDataset, type Dataset } from "../data/dataset.js";
-import { splitProvenance, writeScoreProvenance } from "../data/score-provenance.js";
+import { splitProvenance, writeScoreProvenance } from "./score-provenance.js";
 import type { SplitName } from "../io/manifest.js";
 import { NpyWriter } from "../io/npy.js";
 import { recordRun } from "../runs/index.js";
 import { scoreCandidateQueries } from "./candidate-scoring.js";
-import { loadTrainedModel, readModelConfig, type TrainedModel } from "./trained-model.js";
+import { loadTrainedModel, readModelConfig, type TrainedModel } from "../train/trained-model.js";
 
 export interface ScoreStageInput {
   modelDir: string;

@@ -8,7 +8,7 @@ import type { NativeSpec } from "../backends/native/binding.js";
 import { KgcError } from "../core/errors.js";
 import { startProgress } from "../core/progress.js";
 import type { CandidateQueries } from "../core/types.js";
-import { candidateRanks, ogbMrr, OGB_TOP, topK, type CandidateMetrics, type OgbMetrics } from "../ensemble/evaluate.js";
+import { candidateRanks, ogbMrr, OGB_TOP, topK, type CandidateMetrics, type OgbMetrics } from "./ogb-metric.js";
 import { scoreCandidateQueries } from "./candidate-scoring.js";
 
 export interface CandidateEvaluation {

@@ -10,10 +10,10 @@ import type { EncoderBuffers, NativeSpec } from "../backends/native/binding.js";
 import { KgcError } from "../core/errors.js";
 import type { Dataset } from "../data/dataset.js";
 import { readNpyFloat32, readNpyHeader } from "../io/npy.js";
-import { loadFeatures } from "../io/frozen-features.js";
-import { parseTrainConfig, type TrainConfig } from "./config.js";
-import { datasetFingerprint } from "./fingerprint.js";
-import { getInteraction } from "./registry.js";
+import { loadFeatures } from "./frozen-features.js";
+import { parseTrainConfig, type TrainConfig } from "../models/config.js";
+import { datasetFingerprint } from "../models/fingerprint.js";
+import { getInteraction } from "../models/registry.js";
 import { createSpec } from "./tables.js";
 import { nativeTrainConfig } from "./train.js";
 

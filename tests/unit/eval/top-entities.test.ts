@@ -9,7 +9,7 @@ import { describe, it } from "node:test";
 import { referenceScore } from "../../../src/models/interaction.js";
 import { encodeRow } from "../../../src/models/reference.js";
 import { getInteraction } from "../../../src/models/registry.js";
-import { topEntities } from "../../../src/models/top-entities.js";
+import { topEntities } from "../../../src/eval/top-entities.js";
 import { referenceEncoders, tinySpec } from "../../contract/fixtures.js";
 
 const E = 257;

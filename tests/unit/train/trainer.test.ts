@@ -10,11 +10,11 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { nativeTrain, type NativeSpec, type NativeTrainConfig } from "../../../src/backends/native/binding.js";
 import { allocTriples, type Triples } from "../../../src/core/types.js";
-import { loadCheckpoint, newCounters, saveCheckpoint } from "../../../src/models/checkpoint.js";
+import { loadCheckpoint, newCounters, saveCheckpoint } from "../../../src/train/checkpoint.js";
 import { getInteraction } from "../../../src/models/registry.js";
-import { createSpec } from "../../../src/models/tables.js";
-import { runTrainingLoop, type LrSchedule, type TrainLogRecord } from "../../../src/models/trainer.js";
-import { sampledRanking } from "../../../src/models/validate.js";
+import { createSpec } from "../../../src/train/tables.js";
+import { runTrainingLoop, type LrSchedule, type TrainLogRecord } from "../../../src/train/trainer.js";
+import { sampledRanking } from "../../../src/eval/validate.js";
 import { tinyConfig } from "../../contract/fixtures.js";
 
 const E = 60, R = 3;

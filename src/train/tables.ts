@@ -7,9 +7,9 @@
 import type { EncoderBuffers, NativeSpec, NativeTrainConfig } from "../backends/native/binding.js";
 import { KgcError } from "../core/errors.js";
 import { Rng } from "../core/rng.js";
-import type { Features } from "../io/frozen-features.js";
-import type { Interaction, ModelShape } from "./interaction.js";
-import { checkModelShape } from "./interaction.js";
+import type { Features } from "./frozen-features.js";
+import type { Interaction, ModelShape } from "../models/interaction.js";
+import { checkModelShape } from "../models/interaction.js";
 
 export type EncoderKind = "shallow" | "concat";
 
