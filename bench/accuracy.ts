@@ -4,12 +4,12 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { nativeScore, nativeTrain, type NativeSpec } from "../src/backends/native/binding.js";
+import { nativeScore, nativeTrain } from "../src/backends/native/binding.js";
 import { newCounters } from "../src/train/checkpoint.js";
 import { parseTrainConfig } from "../src/models/config.js";
 import { getInteraction } from "../src/models/registry.js";
-import { createSpec } from "../src/train/tables.js";
-import { nativeTrainConfig } from "../src/train/train.js";
+import { createTables } from "../src/train/tables.js";
+import type { ModelTables } from "../src/models/model-tables.js";
 
 interface Split {
   h: Int32Array;
@@ -31,7 +31,7 @@ export function readTsvDataset(dir: string): { splits: Record<string, Split>; E:
 }
 
 /** Filtered MRR over both sides of the test triples, ranking against every entity. */
-export function filteredMrr(spec: NativeSpec, ds: ReturnType<typeof readTsvDataset>): number {
+export function filteredMrr(spec: ModelTables, ds: ReturnType<typeof readTsvDataset>): number {
   const { E, R } = ds;
   const known = new Set<number>();
   for (const s of Object.values(ds.splits)) for (let i = 0; i < s.h.length; i++) known.add((s.h[i]! * R + s.r[i]!) * E + s.t[i]!);
@@ -59,12 +59,13 @@ export async function shortRun(dir: string, model: string, steps: number, thread
   const ds = readTsvDataset(dir);
   const m = getInteraction(model);
   const config = parseTrainConfig({ model, dim: 200, batch: 512, negatives: 128, gamma: m.comparator === "dot" ? 8 : 6, lr: 0.1, steps });
-  const spec = createSpec({ interaction: m, dim: 200, block: config.block, gamma: config.gamma, encoder: "shallow", numEntities: ds.E, numRelations: ds.R, entityFeatures: null, relationFeatures: null, seed: 1 }, nativeTrainConfig(config));
+  const spec = createTables({ interaction: m, dim: 200, block: config.block, gamma: config.gamma, encoder: "shallow", numEntities: ds.E, numRelations: ds.R, entityFeatures: null, relationFeatures: null, seed: 1 }, config.optimizer);
   const tr = ds.splits["train"]!;
-  spec.data = { length: tr.h.length, head: tr.h, relation: tr.r, tail: tr.t, perm: Int32Array.from({ length: tr.h.length }, (_, i) => i) };
+  const data = { length: tr.h.length, head: tr.h, relation: tr.r, tail: tr.t, perm: Int32Array.from({ length: tr.h.length }, (_, i) => i) };
   const t0 = performance.now();
   const counters = newCounters(threads, 1);
-  while (counters.global[0]! < steps) await nativeTrain(spec, counters, threads, Math.min(100, steps - counters.global[0]!));
+  const job = { tables: spec, config: { ...config, threads }, data, known: null, counters };
+  while (counters.global[0]! < steps) await nativeTrain(job, Math.min(100, steps - counters.global[0]!));
   const seconds = (performance.now() - t0) / 1000;
   let random = 0;
   for (let k = 1; k <= ds.E; k++) random += 1 / k / ds.E;

@@ -18,9 +18,8 @@ import { Rng } from "../src/core/rng.js";
 import { Dictionary, writeDictionary } from "../src/data/dictionary.js";
 import { parseTrainConfig } from "../src/models/config.js";
 import { getInteraction } from "../src/models/registry.js";
-import { createSpec } from "../src/train/tables.js";
+import { createTables } from "../src/train/tables.js";
 import { ENTITY_BLOCK, topEntities } from "../src/eval/top-entities.js";
-import { nativeTrainConfig } from "../src/train/train.js";
 import { tmpDir } from "../tests/helpers.js";
 import { benchArgs, positive } from "./args.js";
 
@@ -108,7 +107,7 @@ async function closeNamesBench(): Promise<void> {
 async function topEntitiesBench(): Promise<void> {
   const config = parseTrainConfig({ model: "rotate", dim: 200, steps: 1 }, "bench");
   const m = getInteraction("rotate");
-  const spec = createSpec({ interaction: m, dim: 200, block: 1, gamma: config.gamma, encoder: "shallow", numEntities: E, numRelations: 10, entityFeatures: null, relationFeatures: null, seed: 1 }, nativeTrainConfig(config));
+  const spec = createTables({ interaction: m, dim: 200, block: 1, gamma: config.gamma, encoder: "shallow", numEntities: E, numRelations: 10, entityFeatures: null, relationFeatures: null, seed: 1 }, config.optimizer);
   const head = Int32Array.of(1, 2, 3, 4);
   const rel = Int32Array.of(0, 1, 2, 3);
   const threads = 2;

@@ -8,12 +8,12 @@
  *   (--quick: 1000 queries)
  */
 import { availableParallelism } from "node:os";
-import { nativeScoreAsync, type NativeSpec } from "../src/backends/native/binding.js";
+import { nativeScoreAsync } from "../src/backends/native/binding.js";
+import type { ModelTables } from "../src/models/model-tables.js";
 import { Rng } from "../src/core/rng.js";
 import { parseTrainConfig } from "../src/models/config.js";
 import { getInteraction } from "../src/models/registry.js";
-import { createSpec } from "../src/train/tables.js";
-import { nativeTrainConfig } from "../src/train/train.js";
+import { createTables } from "../src/train/tables.js";
 import { benchArgs, positive } from "./args.js";
 
 const USAGE = "usage: node dist/bench/score.bench.js [--quick] [--models rotate,transe-l2,distmult] [--queries 4000]";
@@ -29,7 +29,7 @@ function emit(what: string, config: Record<string, unknown>, value: number, unit
 }
 
 /** Plain-TS baseline: score(h, r, c) for per-row candidates. shape: out [Q, K] */
-function tsScore(model: string, spec: NativeSpec, head: Int32Array, rel: Int32Array, cands: Int32Array, out: Float32Array): void {
+function tsScore(model: string, spec: ModelTables, head: Int32Array, rel: Int32Array, cands: Int32Array, out: Float32Array): void {
   const d = DIM, ent = spec.entity.rows, R = spec.relation.rows, rw = spec.relation.raw;
   const q = new Float32Array(d);
   for (let i = 0; i < head.length; i++) {
@@ -78,10 +78,10 @@ const cores = availableParallelism();
 for (const model of models) {
   const m = getInteraction(model);
   const config = parseTrainConfig({ model, dim: DIM, batch: 1, negatives: 1, steps: 1 }); // scoring reads no training fields
-  const spec = createSpec({
+  const spec = createTables({
     interaction: m, dim: DIM, block: config.block, gamma: config.gamma, encoder: "shallow", numEntities: E, numRelations: 100,
     entityFeatures: null, relationFeatures: null, seed: 1,
-  }, nativeTrainConfig(config));
+  }, config.optimizer);
   const rel = Int32Array.from({ length: Q }, (_, i) => i % 100);
   for (const threads of [1, Math.min(2, cores)]) {
     await nativeScoreAsync(spec, head.subarray(0, 64), rel.subarray(0, 64), true, cands.subarray(0, 64 * K), K, out, threads); // warm-up

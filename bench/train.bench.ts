@@ -13,13 +13,13 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { nativeBuildInfo, nativePeakFlops, nativeTrain, type NativeSpec } from "../src/backends/native/binding.js";
+import { nativeBackend, type TrainJob } from "../src/backends/index.js";
+import { nativeBuildInfo, nativePeakFlops } from "../src/backends/native/binding.js";
 import { Rng } from "../src/core/rng.js";
 import { newCounters } from "../src/train/checkpoint.js";
 import { getInteraction, interactionNames } from "../src/models/registry.js";
-import { createSpec, type EncoderKind } from "../src/train/tables.js";
+import { createTables, type EncoderKind } from "../src/train/tables.js";
 import { shortRun } from "./accuracy.js";
-import { nativeTrainConfig } from "../src/train/train.js";
 import { parseTrainConfig } from "../src/models/config.js";
 import { benchArgs, positive } from "./args.js";
 
@@ -65,19 +65,19 @@ interface Measurement {
 async function measure(model: string, B: number, N: number, encoder: EncoderKind, threads: number): Promise<Measurement> {
   const m = getInteraction(model);
   const config = parseTrainConfig({ model, dim: DIM, batch: B, negatives: N, encoder, steps: 1 });
-  const spec: NativeSpec = createSpec({
+  const tables = createTables({
     interaction: m, dim: DIM, block: config.block, gamma: config.gamma, encoder, numEntities: E, numRelations: R,
     entityFeatures: encoder === "concat" ? entityFeatures : null, relationFeatures: encoder === "concat" ? relationFeatures : null, seed: 1,
-  }, nativeTrainConfig(config));
-  spec.data = data;
-  const counters = newCounters(threads, 1);
-  await nativeTrain(spec, counters, threads, 2 * threads); // warm-up: scratch buffers, page faults
+  }, config.optimizer);
+  const backend = nativeBackend();
+  const job: TrainJob = { tables, config: { ...config, threads }, data, known: null, counters: newCounters(threads, 1) };
+  await backend.train(job, 2 * threads, 1); // warm-up: scratch buffers, page faults
   let steps = 0, chunk = threads;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   while (performance.now() - t0 < seconds * 1000) {
     const c0 = performance.now();
-    steps += (await nativeTrain(spec, counters, threads, chunk)).steps;
+    steps += (await backend.train(job, chunk, 1)).steps;
     chunk = Math.max(threads, Math.round((chunk / Math.max((performance.now() - c0) / 1000, 1e-3)) * 0.25));
   }
   const s = (performance.now() - t0) / 1000;

@@ -91,11 +91,15 @@ export interface Backend {
   train(job: TrainJob, steps: number, lrScale: number): Promise<TrainChunkResult>;
   /**
    * Scores queries (kept entity, relation, side) against candidates: shared (k = 0, candidates
-   * [N], out [B, N]) or per row (candidates [B, k], out [B, k]).
+   * [N], out [B, N]) or per row (candidates [B, k], out [B, k]). `threads`: host threads the
+   * backend may use (native: C++ threads; default 1); a backend without host threads ignores it.
    */
-  score(tables: ModelTables, keep: Int32Array, relation: Int32Array, tailSide: boolean, candidates: Int32Array, k: number, out: Float32Array): Promise<void>;
-  /** loss of one explicit batch; its gradients are added into `out` (no update) */
-  gradients(tables: ModelTables, config: TrainConfig, batch: ExplicitBatch, out: BatchGradients): Promise<number>;
+  score(tables: ModelTables, keep: Int32Array, relation: Int32Array, tailSide: boolean, candidates: Int32Array, k: number, out: Float32Array, threads?: number): Promise<void>;
+  /**
+   * loss of one explicit batch; its gradients are added into `out` (no update). `known`: the
+   * filtered sampler's adjacency (negatives forming a known triple add nothing), as in training.
+   */
+  gradients(tables: ModelTables, config: TrainConfig, batch: ExplicitBatch, out: BatchGradients, known?: KnownTriples | null): Promise<number>;
   /** frees what the backend holds on its device */
   dispose(): void;
 }

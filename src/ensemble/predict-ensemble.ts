@@ -5,7 +5,7 @@
  * that split and every candidate is in the row, and are otherwise left out with a note.
  */
 import { join } from "node:path";
-import { nativeScore } from "../backends/native/binding.js";
+import { nativeScore } from "../backends/index.js";
 import { KgcError } from "../core/errors.js";
 import type { Dataset } from "../data/dataset.js";
 import { DatasetFiles, SPLITS, type SplitName } from "../io/manifest.js";
@@ -64,7 +64,7 @@ export class EnsembleRanker {
     const unions = Array.from(head, () => new Set<number>());
     for (const m of this.models) {
       if (!m) continue;
-      const top = await topEntities(m.spec, head, relation, this.weights.width, threads); // every query shares each pass over the entities
+      const top = await topEntities(m.tables, head, relation, this.weights.width, threads); // every query shares each pass over the entities
       unions.forEach((u, q) => top.ids.subarray(q * top.k, (q + 1) * top.k).forEach((id) => u.add(id)));
     }
     return unions.map((u) => Int32Array.from([...u].sort((a, b) => a - b)));
@@ -89,7 +89,7 @@ export class EnsembleRanker {
       const model = this.models[i];
       if (model) {
         const out = new Float32Array(K); // shape: [1, K]
-        nativeScore(model.spec, Int32Array.of(head), Int32Array.of(relation), true, candidates, 0, out);
+        nativeScore(model.tables, Int32Array.of(head), Int32Array.of(relation), true, candidates, 0, out);
         return out;
       }
       const reader = this.features[i];

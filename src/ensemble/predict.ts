@@ -6,7 +6,7 @@
  * table); the ensemble ranks the union of its models' top lists (predict-ensemble.ts).
  */
 import { availableParallelism } from "node:os";
-import { nativeScore } from "../backends/native/binding.js";
+import { nativeScore } from "../backends/index.js";
 import { KgcError } from "../core/errors.js";
 import { openDataset, type Dataset } from "../data/dataset.js";
 import { topEntities } from "../eval/top-entities.js";
@@ -99,7 +99,7 @@ async function rankWithModel(model: TrainedModel, reqs: PredictRequest[], given:
     return reqs.map((req) => {
       const c = withTail(given, req.tail);
       const score = new Float32Array(c.length); // shape: [1, K]
-      nativeScore(model.spec, Int32Array.of(req.head), Int32Array.of(req.relation), true, c, 0, score);
+      nativeScore(model.tables, Int32Array.of(req.head), Int32Array.of(req.relation), true, c, 0, score);
       return pick(req, c, score, top, (j, rank) => oneModel(score[j]!, rank));
     });
   }
@@ -110,7 +110,7 @@ async function rankWithModel(model: TrainedModel, reqs: PredictRequest[], given:
     const head = Int32Array.from(idx, (i) => reqs[i]!.head);
     const relation = Int32Array.from(idx, (i) => reqs[i]!.relation);
     const targets = triples ? Int32Array.from(idx, (i) => reqs[i]!.tail!) : null;
-    const t = await topEntities(model.spec, head, relation, triples ? 1 : top, threads, targets);
+    const t = await topEntities(model.tables, head, relation, triples ? 1 : top, threads, targets);
     idx.forEach((i, q) => {
       if (triples) {
         const s = t.targetScores![q]!, r = t.targetRanks![q]!;

@@ -4,10 +4,11 @@
  * (`ogbMrr`, including its duplicate-row rule, reported with the offending rows) and the realistic
  * rank of the true candidate among all K gives MRR / MR / Hits beyond the top 10.
  */
-import type { NativeSpec } from "../backends/native/binding.js";
+import type { Backend } from "../backends/index.js";
 import { KgcError } from "../core/errors.js";
 import { startProgress } from "../core/progress.js";
 import type { CandidateQueries } from "../core/types.js";
+import type { ModelTables } from "../models/model-tables.js";
 import { candidateRanks, ogbMrr, OGB_TOP, topK, type CandidateMetrics, type OgbMetrics } from "./ogb-metric.js";
 import { scoreCandidateQueries } from "./candidate-scoring.js";
 
@@ -20,7 +21,7 @@ export interface CandidateEvaluation {
   candidates: CandidateMetrics;
 }
 
-export async function candidateEvaluation(spec: NativeSpec, queries: CandidateQueries, threads: number, where: string, chunk = 1024): Promise<CandidateEvaluation> {
+export async function candidateEvaluation(backend: Backend, tables: ModelTables, queries: CandidateQueries, threads: number, where: string, chunk = 1024): Promise<CandidateEvaluation> {
   const correct = queries.correctIndex;
   if (!correct) throw new KgcError(where, "the split's candidate answers are hidden (no correct index): the candidate protocol needs them");
   const Q = queries.head.length;
@@ -30,7 +31,7 @@ export async function candidateEvaluation(spec: NativeSpec, queries: CandidateQu
   let rr = 0, rankSum = 0, h1 = 0, h3 = 0, h10 = 0;
   const progress = startProgress("candidate protocol", Q, "queries");
   try {
-    await scoreCandidateQueries(spec, queries, threads, chunk, ({ start, count, scores }) => {
+    await scoreCandidateQueries(backend, tables, queries, threads, chunk, ({ start, count, scores }) => {
       top10.set(topK(scores, top, K), start * top);
       for (const rank of candidateRanks(scores, correct.subarray(start, start + count))) {
         rr += 1 / rank;

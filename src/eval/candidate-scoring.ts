@@ -1,11 +1,12 @@
 /**
- * Scoring candidate queries (h, r, ?) against their own row of candidates [Q, K] with the native
+ * Scoring candidate queries (h, r, ?) against their own row of candidates [Q, K] with a backend's
  * scorer, threaded, in chunks of queries so a split's Q x K scores never have to sit in memory:
  * each chunk goes to `onChunk` (the score stage writes it to npy; the candidate protocol ranks it).
- * While `onChunk` handles chunk i, C++ already scores chunk i + 1.
+ * While `onChunk` handles chunk i, the backend already scores chunk i + 1.
  */
-import { nativeScoreAsync, type NativeSpec } from "../backends/native/binding.js";
+import type { Backend } from "../backends/index.js";
 import type { CandidateQueries } from "../core/types.js";
+import type { ModelTables } from "../models/model-tables.js";
 
 export interface CandidateChunk {
   /** first query of the chunk */
@@ -17,7 +18,8 @@ export interface CandidateChunk {
 }
 
 export async function scoreCandidateQueries(
-  spec: NativeSpec,
+  backend: Backend,
+  tables: ModelTables,
   queries: CandidateQueries,
   threads: number,
   chunk: number,
@@ -31,7 +33,7 @@ export async function scoreCandidateQueries(
     const start = i * size;
     const end = Math.min(Q, start + size);
     const out = end - start === size ? buffers[i % 2]! : buffers[i % 2]!.subarray(0, (end - start) * K);
-    return nativeScoreAsync(spec, queries.head.subarray(start, end), queries.relation.subarray(start, end), true,
+    return backend.score(tables, queries.head.subarray(start, end), queries.relation.subarray(start, end), true,
       queries.candidates.subarray(start * K, end * K), K, out, threads);
   };
   const chunks = Math.ceil(Q / size);

@@ -7,6 +7,7 @@
  */
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import { nativeBackend } from "../backends/index.js";
 import { writeFileAtomic } from "../core/atomic.js";
 import { KgcError } from "../core/errors.js";
 import { Side } from "../core/types.js";
@@ -73,6 +74,7 @@ export async function evalStage(input: EvalStageInput): Promise<EvalReport> {
     if (input.protocol === "both" && !canFiltered && !canCandidates) throw new KgcError(where, "the split has neither known triples nor answered candidate queries");
     const model = loadTrainedModel(input.modelDir, ds, saved);
     const threads = input.threads ?? model.config.threads ?? availableParallelism();
+    const backend = nativeBackend(); // scores a model trained by any backend: the tables are the same
     return await recordRun({ stage: "eval", dataset: ds.name, model: model.config.model, config: { split: input.split, protocol: input.protocol, modelDir: input.modelDir }, command: input.command }, async (run) => {
       const report: EvalReport = { model: model.config.model, dataset: ds.name, split: input.split, filtered: null, candidates: null, outPath: join(input.modelDir, `eval-${input.split}.json`) };
       if (wantFiltered && canFiltered) {
@@ -80,14 +82,14 @@ export async function evalStage(input: EvalStageInput): Promise<EvalReport> {
         const parts = await ds.allTriples();
         const triples = await ds.triples(input.split);
         const metrics = await filteredRanking({
-          spec: model.spec, triples, threads, label: `filtered ${input.split}`,
+          backend, tables: model.tables, triples, threads, label: `filtered ${input.split}`,
           tailFilter: buildFilterIndex(parts, ds.numRelations, Side.Tail), headFilter: buildFilterIndex(parts, ds.numRelations, Side.Head),
         });
         report.filtered = { ...metrics, seconds: (performance.now() - t0) / 1000, queries: 2 * triples.length };
       }
       if (wantCandidates && canCandidates) {
         const t0 = performance.now();
-        const c = await candidateEvaluation(model.spec, ds.queries(input.split)!, threads, where);
+        const c = await candidateEvaluation(backend, model.tables, ds.queries(input.split)!, threads, where);
         report.candidates = { ...c, seconds: (performance.now() - t0) / 1000 };
       }
       writeFileAtomic(report.outPath, JSON.stringify(report, null, 2) + "\n");

@@ -1,18 +1,20 @@
 /**
  * Filtered link prediction over all entities, both directions (Bordes et al. 2013; realistic
- * ties, see metrics.ts). Queries go to the native scorer in blocks of `block` against every
- * entity, threaded in C++; while C++ scores block i + 1, the main thread ranks block i with the
+ * ties, see metrics.ts). Queries go to the backend's scorer in blocks of `block` against every
+ * entity, threaded; while it scores block i + 1, the main thread ranks block i with the
  * filter (the known answers of train ∪ valid ∪ test, a sorted slice per query).
  */
-import { nativeScoreAsync, type NativeSpec } from "../backends/native/binding.js";
+import type { Backend } from "../backends/index.js";
 import { KgcError } from "../core/errors.js";
 import { startProgress } from "../core/progress.js";
 import { Side, type Triples } from "../core/types.js";
 import { filterAnswers, type FilterIndex } from "../data/filter-index.js";
+import type { ModelTables } from "../models/model-tables.js";
 import { RankAccumulator, type RankMetrics } from "./metrics.js";
 
 export interface FilteredRankingInput {
-  spec: NativeSpec;
+  backend: Backend;
+  tables: ModelTables;
   /** the triples to rank, each twice (tail query and head query) */
   triples: Triples;
   /** known tails of (h, r) and known heads of (r, t) over every split */
@@ -52,8 +54,8 @@ export function realisticFilteredRank(scores: Float32Array, trueId: number, filt
 
 /** Ranks every triple of `input.triples` in both directions; returns the accumulated metrics. */
 export async function filteredRanking(input: FilteredRankingInput): Promise<RankMetrics> {
-  const { spec, triples: t } = input;
-  const E = spec.entity.numRows;
+  const { backend, tables, triples: t } = input;
+  const E = tables.entity.numRows;
   const all = Int32Array.from({ length: E }, (_, i) => i); // shape: [E]
   const block = Math.max(1, Math.min(input.block ?? 512, t.length));
   const acc = new RankAccumulator();
@@ -65,7 +67,7 @@ export async function filteredRanking(input: FilteredRankingInput): Promise<Rank
     const { side, start } = jobs[j]!;
     const end = Math.min(t.length, start + block);
     const keep = (side === Side.Tail ? t.head : t.tail).subarray(start, end);
-    return nativeScoreAsync(spec, keep, t.relation.subarray(start, end), side === Side.Tail, all, 0, buffers[j % 2]!, input.threads);
+    return backend.score(tables, keep, t.relation.subarray(start, end), side === Side.Tail, all, 0, buffers[j % 2]!, input.threads);
   };
   let done = 0;
   let pending: Promise<void> | null = null;

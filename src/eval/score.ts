@@ -1,13 +1,14 @@
 /**
  * The score stage: a trained model scores every candidate of a split's queries ->
  * <model-dir>/scores-<split>.npy, float32 [Q, K] (higher = more likely). Chunks of queries are
- * scored natively on C++ threads and streamed to an NpyWriter (tmp + rename on success), so the
+ * scored natively on C++ threads (whichever backend trained the model: the tables are the same) and streamed to an NpyWriter (tmp + rename on success), so the
  * Q x K matrix (1.36M x 1,001 on WikiKG90M) never sits in memory. One writer per output file: the
  * stage holds the lock on it (output-lock.ts).
  */
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import { nativeBackend } from "../backends/index.js";
 import { prepareFileOutput } from "../core/atomic.js";
 import { KgcError } from "../core/errors.js";
 import { withOutputLock } from "../core/output-lock.js";
@@ -68,7 +69,7 @@ async function scoreInto(input: ScoreStageInput, ds: Dataset, model: TrainedMode
     const progress = startProgress(`score ${input.split}`, Q, "queries");
     const t0 = performance.now();
     try {
-      await scoreCandidateQueries(model.spec, queries, threads, input.chunk ?? 4096, ({ start, count, scores }) => {
+      await scoreCandidateQueries(nativeBackend(), model.tables, queries, threads, input.chunk ?? 4096, ({ start, count, scores }) => {
         writer.write(scores);
         progress.update(start + count);
       });

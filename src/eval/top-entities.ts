@@ -5,8 +5,9 @@
  * query keeps only its k best so far. Optionally counts, per query, the entities that beat a given
  * target score: the realistic rank of a given tail among all entities (metrics.ts's definition).
  */
-import { nativeScore, nativeScoreAsync, type NativeSpec } from "../backends/native/binding.js";
+import { nativeScore, nativeScoreAsync } from "../backends/index.js";
 import { KgcError } from "../core/errors.js";
+import type { ModelTables } from "../models/model-tables.js";
 
 export interface TopEntities {
   /** shape: [B, k], best first; ties go to the lower id */
@@ -56,11 +57,11 @@ class TopList {
  * @returns the top k per query and, with targets, the target's score and realistic rank
  */
 export async function topEntities(
-  spec: NativeSpec, head: Int32Array, relation: Int32Array, k: number, threads: number,
+  tables: ModelTables, head: Int32Array, relation: Int32Array, k: number, threads: number,
   targets: Int32Array | null = null, block = ENTITY_BLOCK,
 ): Promise<TopEntities & { targetScores: Float32Array | null; targetRanks: Float64Array | null }> {
   const B = head.length;
-  const E = spec.entity.numRows;
+  const E = tables.entity.numRows;
   const kk = Math.min(k, E);
   const lists = Array.from({ length: B }, () => new TopList(kk));
   let targetScores: Float32Array | null = null;
@@ -68,7 +69,7 @@ export async function topEntities(
   let tied: Float64Array | null = null;
   if (targets) {
     targetScores = new Float32Array(B); // shape: [B], the per-row form scores each query's own target
-    nativeScore(spec, head, relation, true, targets, 1, targetScores);
+    nativeScore(tables, head, relation, true, targets, 1, targetScores);
     better = new Float64Array(B);
     tied = new Float64Array(B);
   }
@@ -79,7 +80,7 @@ export async function topEntities(
     const n = Math.min(size, E - first);
     for (let i = 0; i < n; i++) ids[i] = first + i;
     const scores = out.subarray(0, B * n);
-    await nativeScoreAsync(spec, head, relation, true, ids.subarray(0, n), 0, scores, threads);
+    await nativeScoreAsync(tables, head, relation, true, ids.subarray(0, n), 0, scores, threads);
     for (let q = 0; q < B; q++) {
       const row = scores.subarray(q * n, (q + 1) * n);
       lists[q]!.offer(row, first);

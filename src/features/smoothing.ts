@@ -30,7 +30,7 @@ import { openDataset } from "../data/dataset.js";
 import { writeNpy } from "../io/npy.js";
 import { getInteraction } from "../models/registry.js";
 import { loadTrainedModel, readModelConfig } from "../train/trained-model.js";
-import type { EncoderBuffers } from "../backends/native/binding.js";
+import type { EncoderTables } from "../models/model-tables.js";
 import { recordRun } from "../runs/index.js";
 import { withPolledProgress } from "./polled-progress.js";
 import { walkGraph } from "./walk-graph.js";
@@ -62,7 +62,7 @@ export function checkSmoothOptions(alpha: number, hops: number): void {
 }
 
 /** The rows the model's operator reads: the learned rows (no copy: they were read for this run), or W [f ; u] + b for the concat encoder. shape: [numRows, out] */
-function encodedRows(e: EncoderBuffers, out: number, threads: number): Float32Array {
+function encodedRows(e: EncoderTables, out: number, threads: number): Float32Array {
   if (!e.concat) return e.rows;
   return nativeEncodeRows({ numRows: e.numRows, raw: e.raw, out, featDim: e.featDim!, rows: e.rows, feat: e.feat!, W: e.W!, b: e.b! }, threads);
 }
@@ -89,14 +89,14 @@ export async function smoothStage(input: SmoothStageInput): Promise<SmoothResult
     const model = loadTrainedModel(input.modelDir, ds, saved);
     const m = getInteraction(c.model);
     const relWidth = m.relationWidth(c.dim, c.block);
-    const entity = encodedRows(model.spec.entity, c.dim, threads);
-    const relation = encodedRows(model.spec.relation, relWidth, threads);
+    const entity = encodedRows(model.tables.entity, c.dim, threads);
+    const relation = encodedRows(model.tables.relation, relWidth, threads);
     const outDir = smoothedDir(input.modelDir);
     return await recordRun({ stage: "smooth", dataset: ds.name, model: c.model, config: { modelDir: input.modelDir, alpha: input.alpha, hops: input.hops, threads }, command: input.command }, async (run) => {
       const progress = startProgress(`smooth ${c.model}`, input.hops * ds.numEntities, "entity updates");
       const t0 = performance.now();
       const cell = new Float64Array(1);
-      const shape = model.spec;
+      const shape = model.tables;
       try {
         await withPolledProgress(cell, (done) => progress.update(done), nativeSmooth(graph, {
           model: c.model, dim: c.dim, block: c.block, gamma: c.gamma, phaseScale: shape.phaseScale, alpha: input.alpha, hops: input.hops, threads,

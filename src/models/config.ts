@@ -33,6 +33,9 @@ export const TrainConfigSchema = z.object({
   lrDecayInterval: int(1).default(10000),
   lrDecayAt: z.number().gt(0).lt(1).optional().describe("fraction of the budget (of --steps, else of --minutes, which a --resume restarts) at which the learning rates multiply by lrDecay, once; replaces lrDecayInterval"),
   denseLr: z.number().positive().default(2e-5).describe("Adam learning rate of the concat encoder"),
+  beta1: z.number().min(0).lt(1).default(0.9).describe("Adam's first-moment decay (the concat encoder's Adam, and the rows' when optimizer is adam)"),
+  beta2: z.number().min(0).lt(1).default(0.999).describe("Adam's second-moment decay"),
+  adamEps: z.number().positive().default(1e-8).describe("Adam's epsilon"),
   threads: int(1).max(256).default(availableParallelism()).describe("Hogwild C++ threads"),
   seed: int(0).default(0),
   steps: int(1).optional().describe("step budget"),
@@ -59,8 +62,19 @@ export function parseTrainConfig(raw: unknown, source = "config"): TrainConfig {
   const m = getInteraction(c.model);
   const resolved: TrainConfig = { ...c, model: m.name, block: c.block ?? m.defaults.block, gamma: c.gamma ?? m.defaults.gamma };
   checkModelShape(m, resolved.dim, resolved.block);
+  if (resolved.dataNegatives > resolved.negatives) throw new KgcError("dataNegatives", `${resolved.dataNegatives} is more than negatives = ${resolved.negatives} (in ${source})`);
   if (resolved.steps === undefined && resolved.minutes === undefined) throw new KgcError("steps", `give a budget: --steps or --minutes (in ${source})`);
   return resolved;
+}
+
+/** Query rows of one negative group (negChunk 0 or >= batch: the whole batch). */
+export function negGroupRows(batch: number, negChunk: number): number {
+  return negChunk > 0 && negChunk < batch ? negChunk : batch;
+}
+
+/** Negative ids of one batch: `negatives` per group of query rows. */
+export function negativeCount(c: Pick<TrainConfig, "batch" | "negatives" | "negChunk">): number {
+  return Math.ceil(c.batch / negGroupRows(c.batch, c.negChunk)) * c.negatives;
 }
 
 /** Parses `key=value` overrides: numbers, booleans and strings by the schema's field type. */

@@ -2,7 +2,7 @@
  * Float64 reference of one training batch (encoder -> operator -> comparator -> loss), the oracle
  * for the native kernels' gradients (central finite differences) and scores. Slow; tiny inputs.
  */
-import { negGroupRows } from "../backends/native/binding.js";
+import { negGroupRows } from "./config.js";
 import type { Interaction, ModelShape } from "./interaction.js";
 import { compare } from "./interaction.js";
 

@@ -3,6 +3,7 @@
 // only stop a wrong call from touching memory out of bounds.
 #include <napi.h>
 #include <cmath>
+#include <initializer_list>
 #include <string>
 #include "common/engine.h"
 #include "common/gemm.h"
@@ -57,21 +58,28 @@ EncoderTables parseEncoder(Napi::Env env, const Napi::Object& o, int out, bool r
   return e;
 }
 
-Context parseContext(Napi::Env env, const Napi::Object& spec, bool withData) {
-  Context c;
-  c.model = parseModel(env, spec, c.shape);
-  const ModelShape& s = c.shape;
-  const Napi::Object cfg = spec.Get("config").As<Napi::Object>();
-  TrainConfig& t = c.cfg;
-  t.rowAdam = num(cfg, "rowOptimizer") == 1;
-  c.ent = parseEncoder(env, spec.Get("entity").As<Napi::Object>(), s.dim, t.rowAdam);
-  c.rel = parseEncoder(env, spec.Get("relation").As<Napi::Object>(), s.relWidth, t.rowAdam);
-  c.numEntities = c.ent.numRows;
+// One of `allowed` read from o[key] (a string field of the config schema), as its index.
+int choice(Napi::Env env, const Napi::Object& o, const char* key, std::initializer_list<const char*> allowed) {
+  const Napi::Value v = o.Get(key);
+  const std::string got = v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
+  int i = 0;
+  for (const char* a : allowed) {
+    if (got == a) return i;
+    i++;
+  }
+  fail(env, std::string(key) + " has an unknown value '" + got + "'");
+}
+
+// The training config, read under the schema's own field names (src/models/config.ts: the zod
+// output the binding passes through); every value comes from there.
+TrainConfig parseTrainConfig(Napi::Env env, const Napi::Object& cfg) {
+  TrainConfig t;
+  t.rowAdam = choice(env, cfg, "optimizer", {"adagrad", "adam"}) == 1;
   t.B = int(num(cfg, "batch"));
   t.N = int(num(cfg, "negatives"));
   t.negChunk = int(num(cfg, "negChunk"));
   t.dataNeg = int(num(cfg, "dataNegatives"));
-  t.loss.kind = num(cfg, "lossKind") == 1 ? LossKind::Margin : LossKind::LogSigmoid;
+  t.loss.kind = choice(env, cfg, "loss", {"logsigmoid", "margin"}) == 1 ? LossKind::Margin : LossKind::LogSigmoid;
   t.loss.advTemp = float(num(cfg, "advTemp"));
   t.loss.margin = float(num(cfg, "margin"));
   t.reg = float(num(cfg, "reg"));
@@ -79,6 +87,19 @@ Context parseContext(Napi::Env env, const Napi::Object& spec, bool withData) {
   t.adam = {float(num(cfg, "denseLr")), float(num(cfg, "beta1")), float(num(cfg, "beta2")), float(num(cfg, "adamEps"))};
   if (t.B <= 0 || t.N <= 0 || t.negChunk < 0 || t.dataNeg < 0 || t.dataNeg > t.N)
     fail(env, "batch and negatives must be positive, negChunk >= 0, 0 <= dataNegatives <= negatives");
+  return t;
+}
+
+// spec = {model, dim, block, gamma, phaseScale, entity, relation} plus, to train or take
+// gradients, config (the schema's TrainConfig), known (optional adjacency) and data (training).
+Context parseContext(Napi::Env env, const Napi::Object& spec, bool withConfig, bool withData) {
+  Context c;
+  c.model = parseModel(env, spec, c.shape);
+  const ModelShape& s = c.shape;
+  if (withConfig) c.cfg = parseTrainConfig(env, spec.Get("config").As<Napi::Object>());
+  c.ent = parseEncoder(env, spec.Get("entity").As<Napi::Object>(), s.dim, c.cfg.rowAdam);
+  c.rel = parseEncoder(env, spec.Get("relation").As<Napi::Object>(), s.relWidth, c.cfg.rowAdam);
+  c.numEntities = c.ent.numRows;
   const Napi::Value known = spec.Get("known");
   if (!known.IsUndefined() && !known.IsNull()) {
     c.knownOut = parseAdjacency(env, known.As<Napi::Object>().Get("out").As<Napi::Object>(), c.numEntities);
@@ -140,7 +161,7 @@ Napi::Value PeakFlops(const Napi::CallbackInfo& info) {
 // gradients(spec, batch, out) -> loss; out gets dense gradients of every raw table / dense weight.
 Napi::Value Gradients(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const Context c = parseContext(env, info[0].As<Napi::Object>(), false);
+  const Context c = parseContext(env, info[0].As<Napi::Object>(), true, false);
   const Napi::Object batch = info[1].As<Napi::Object>();
   const Napi::Object out = info[2].As<Napi::Object>();
   const size_t B = size_t(c.cfg.B), N = size_t(negCount(c.cfg));
@@ -182,7 +203,7 @@ Napi::Value Gradients(const Napi::CallbackInfo& info) {
 // (out [B, N]); K > 0 -> per-row candidates [B, K] (out [B, K]).
 Napi::Value Score(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const Context c = parseContext(env, info[0].As<Napi::Object>(), false);
+  const Context c = parseContext(env, info[0].As<Napi::Object>(), false, false);
   Napi::Object args = Napi::Object::New(env);
   args.Set("keep", info[1]);
   args.Set("relation", info[2]);
@@ -214,7 +235,7 @@ class ScoreWorker : public Napi::AsyncWorker {
  public:
   ScoreWorker(Napi::Env env, const Napi::CallbackInfo& info)
       : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)) {
-    ctx_ = parseContext(env, info[0].As<Napi::Object>(), false);
+    ctx_ = parseContext(env, info[0].As<Napi::Object>(), false, false);
     Napi::Object args = Napi::Object::New(env);
     args.Set("keep", info[1]);
     args.Set("relation", info[2]);
@@ -267,7 +288,7 @@ class TrainWorker : public Napi::AsyncWorker {
  public:
   TrainWorker(Napi::Env env, Napi::Object spec, Napi::Object counters, int threads, int64_t steps)
       : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), threads_(threads), steps_(steps) {
-    ctx_ = parseContext(env, spec, true);
+    ctx_ = parseContext(env, spec, true, true);
     const size_t T = size_t(threads);
     k_.global = typed<double>(env, counters, "global", napi_float64_array, 2);
     k_.rng = typed<uint64_t>(env, counters, "rng", napi_biguint64_array, 4 * T);

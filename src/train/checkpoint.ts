@@ -5,10 +5,12 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { EncoderBuffers, NativeCounters, NativeSpec } from "../backends/native/binding.js";
+import type { TrainCounters, TrainJob } from "../backends/index.js";
 import { withAtomicDir, writeFileAtomic } from "../core/atomic.js";
 import { KgcError } from "../core/errors.js";
 import { readNpyFloat32, readNpyInt32, writeNpy } from "../io/npy.js";
+import type { TrainConfig } from "../models/config.js";
+import type { EncoderTables, ModelTables } from "../models/model-tables.js";
 
 export const CHECKPOINT_DIR = "checkpoint";
 
@@ -33,7 +35,7 @@ export interface CheckpointMeta {
 type TableKey = "rows" | "state" | "rowM" | "rowV" | "W" | "b" | "mW" | "vW" | "mb" | "vb";
 const TABLES: readonly TableKey[] = ["rows", "state", "rowM", "rowV", "W", "b", "mW", "vW", "mb", "vb"];
 
-function saveEncoder(dir: string, prefix: string, e: EncoderBuffers): void {
+function saveEncoder(dir: string, prefix: string, e: EncoderTables): void {
   for (const key of TABLES) {
     const a = e[key];
     if (a) writeNpy(join(dir, `${prefix}-${key}.npy`), "<f4", [a.length], a);
@@ -41,23 +43,20 @@ function saveEncoder(dir: string, prefix: string, e: EncoderBuffers): void {
 }
 
 /** Writes `<outDir>/checkpoint/` atomically. */
-export async function saveCheckpoint(outDir: string, spec: NativeSpec, counters: NativeCounters, threads: number): Promise<void> {
+export async function saveCheckpoint(outDir: string, job: TrainJob): Promise<void> {
+  const { tables, counters, config } = job;
   const meta: CheckpointMeta = {
-    format: "kgc-checkpoint/1", model: spec.model, dim: spec.dim, block: spec.block,
-    encoder: spec.entity.concat ? "concat" : "shallow", optimizer: rowOptimizer(spec), numEntities: spec.entity.numRows, numRelations: spec.relation.numRows,
-    step: counters.global[0]!, threads, global: Array.from(counters.global), threadState: Array.from(counters.threads),
+    format: "kgc-checkpoint/1", model: tables.model, dim: tables.dim, block: tables.block,
+    encoder: tables.entity.concat ? "concat" : "shallow", optimizer: config.optimizer, numEntities: tables.entity.numRows, numRelations: tables.relation.numRows,
+    step: counters.global[0]!, threads: config.threads, global: Array.from(counters.global), threadState: Array.from(counters.threads),
     rng: Array.from(counters.rng, (v) => v.toString()),
   };
   await withAtomicDir(join(outDir, CHECKPOINT_DIR), (tmp) => {
-    saveEncoder(tmp, "entity", spec.entity);
-    saveEncoder(tmp, "relation", spec.relation);
-    writeNpy(join(tmp, "perm.npy"), "<i4", [spec.data!.perm.length], spec.data!.perm);
+    saveEncoder(tmp, "entity", tables.entity);
+    saveEncoder(tmp, "relation", tables.relation);
+    writeNpy(join(tmp, "perm.npy"), "<i4", [job.data.perm.length], job.data.perm);
     writeFileAtomic(join(tmp, "meta.json"), JSON.stringify(meta, null, 1));
   }, { kind: "checkpoint" });
-}
-
-function rowOptimizer(spec: NativeSpec): "adagrad" | "adam" {
-  return spec.config.rowOptimizer === 1 ? "adam" : "adagrad";
 }
 
 export function readCheckpointMeta(outDir: string): CheckpointMeta {
@@ -68,9 +67,9 @@ export function readCheckpointMeta(outDir: string): CheckpointMeta {
   return meta;
 }
 
-/** Checks a checkpoint against the spec built from the config; throws naming the mismatch. */
-export function checkCheckpointFits(meta: CheckpointMeta, spec: NativeSpec, where: string): void {
-  const want = { model: spec.model, dim: spec.dim, block: spec.block, encoder: spec.entity.concat ? "concat" : "shallow", optimizer: rowOptimizer(spec), numEntities: spec.entity.numRows, numRelations: spec.relation.numRows };
+/** Checks a checkpoint against the tables built from the config; throws naming the mismatch. */
+export function checkCheckpointFits(meta: CheckpointMeta, tables: ModelTables, optimizer: TrainConfig["optimizer"], where: string): void {
+  const want = { model: tables.model, dim: tables.dim, block: tables.block, encoder: tables.entity.concat ? "concat" : "shallow", optimizer, numEntities: tables.entity.numRows, numRelations: tables.relation.numRows };
   const have: CheckpointMeta = { ...meta, optimizer: meta.optimizer ?? "adagrad" };
   for (const [key, value] of Object.entries(want)) {
     const got = have[key as keyof CheckpointMeta];
@@ -78,7 +77,7 @@ export function checkCheckpointFits(meta: CheckpointMeta, spec: NativeSpec, wher
   }
 }
 
-function loadInto(dir: string, prefix: string, e: EncoderBuffers): void {
+function loadInto(dir: string, prefix: string, e: EncoderTables): void {
   for (const key of TABLES) {
     const a = e[key];
     if (!a) continue;
@@ -89,20 +88,21 @@ function loadInto(dir: string, prefix: string, e: EncoderBuffers): void {
   }
 }
 
-/** Restores tables and counters in place; returns the step the checkpoint was taken at. */
-export function loadCheckpoint(outDir: string, spec: NativeSpec, threads: number): { meta: CheckpointMeta; counters: NativeCounters } {
+/** Restores the job's tables, permutation and counters in place; returns the checkpoint's meta. */
+export function loadCheckpoint(outDir: string, job: TrainJob): CheckpointMeta {
+  const { tables, config: { threads } } = job;
   const dir = join(outDir, CHECKPOINT_DIR);
   const meta = readCheckpointMeta(outDir);
-  checkCheckpointFits(meta, spec, dir);
-  loadInto(dir, "entity", spec.entity);
-  loadInto(dir, "relation", spec.relation);
+  checkCheckpointFits(meta, tables, job.config.optimizer, dir);
+  loadInto(dir, "entity", tables.entity);
+  loadInto(dir, "relation", tables.relation);
   const perm = readNpyInt32(join(dir, "perm.npy")).data;
-  if (perm.length !== spec.data!.perm.length) throw new KgcError(join(dir, "perm.npy"), "the training split changed since the checkpoint");
+  if (perm.length !== job.data.perm.length) throw new KgcError(join(dir, "perm.npy"), "the training split changed since the checkpoint");
   for (let i = 0; i < perm.length; i++) {
     if (perm[i]! < 0 || perm[i]! >= perm.length) throw new KgcError(join(dir, "perm.npy"), `entry ${i} (${perm[i]}) is not an index of the training split`);
   }
-  spec.data!.perm.set(perm);
-  const counters = newCounters(threads, 0);
+  job.data.perm.set(perm);
+  const { counters } = job;
   counters.global.set(meta.global);
   if (meta.threads === threads) {
     counters.threads.set(meta.threadState);
@@ -112,11 +112,11 @@ export function loadCheckpoint(outDir: string, spec: NativeSpec, threads: number
     const fresh = newCounters(threads, Number(BigInt(meta.rng[0]!) & 0xffffffffn) ^ meta.step);
     counters.rng.set(fresh.rng);
   }
-  return { meta, counters };
+  return meta;
 }
 
 /** Fresh counters: thread t's RNG is splitmix64(seed, t). */
-export function newCounters(threads: number, seed: number): NativeCounters {
+export function newCounters(threads: number, seed: number): TrainCounters {
   const rng = new BigUint64Array(4 * threads);
   let x = BigInt.asUintN(64, BigInt(seed) * 0x9e3779b97f4a7c15n + 0x632be59bd9b4e019n);
   for (let i = 0; i < rng.length; i++) {

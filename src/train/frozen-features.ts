@@ -5,7 +5,7 @@
  * float16; the kernel converts gathered rows. The mmap comes from the addon because Node has none.
  */
 import { readFileSync, statSync } from "node:fs";
-import { nativeMapFile } from "../backends/native/binding.js";
+import { nativeMapFile } from "../backends/index.js";
 import { KgcError } from "../core/errors.js";
 import { readNpyHeader } from "../io/npy.js";
 

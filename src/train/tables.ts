@@ -1,15 +1,16 @@
 /**
  * Model tables: allocation and initialisation of the learned rows, optimizer state (Adagrad row
  * state; row Adam moments when the rows use Adam) and encoder
- * weights, as one NativeSpec the engine trains in place (DGL-KE init: rows ~ U(-eps, eps),
+ * weights, as the backend-neutral ModelTables every backend trains in place (DGL-KE init: rows ~ U(-eps, eps),
  * eps = (gamma + 2) / hidden; concat encoder W Xavier-uniform, b ~ U(+-1/sqrt(fan_in))).
  */
-import type { EncoderBuffers, NativeSpec, NativeTrainConfig } from "../backends/native/binding.js";
 import { KgcError } from "../core/errors.js";
 import { Rng } from "../core/rng.js";
-import type { Features } from "./frozen-features.js";
+import type { TrainConfig } from "../models/config.js";
 import type { Interaction, ModelShape } from "../models/interaction.js";
 import { checkModelShape } from "../models/interaction.js";
+import type { EncoderTables, ModelTables } from "../models/model-tables.js";
+import type { Features } from "./frozen-features.js";
 
 export type EncoderKind = "shallow" | "concat";
 
@@ -35,9 +36,9 @@ function uniform(rng: Rng, a: Float32Array, range: number): void {
   for (let i = 0; i < a.length; i++) a[i] = (rng.next() * 2 - 1) * range;
 }
 
-function encoder(what: string, rng: Rng, rows: number, raw: number, out: number, concat: boolean, feat: Features | null, range: number): EncoderBuffers {
+function encoder(what: string, rng: Rng, rows: number, raw: number, out: number, concat: boolean, feat: Features | null, range: number): EncoderTables {
   if (concat && !feat) throw new KgcError(`${what} features`, "the concat encoder needs features but the dataset has none");
-  const e: EncoderBuffers = { numRows: rows, raw, concat, rows: new Float32Array(rows * raw), state: new Float32Array(rows) };
+  const e: EncoderTables = { numRows: rows, raw, concat, rows: new Float32Array(rows * raw), state: new Float32Array(rows) };
   uniform(rng, e.rows, range);
   if (!concat || !feat) return e;
   if (feat.data.length !== rows * feat.dim) throw new KgcError(`${what} features`, `expected ${rows} x ${feat.dim} values, got ${feat.data.length}`);
@@ -55,8 +56,8 @@ function encoder(what: string, rng: Rng, rows: number, raw: number, out: number,
   return e;
 }
 
-/** Allocates and initialises every table of a model. */
-export function createSpec(o: TableOptions, config: NativeTrainConfig): NativeSpec {
+/** Allocates and initialises every table of a model (row Adam moments for optimizer "adam"). */
+export function createTables(o: TableOptions, optimizer: TrainConfig["optimizer"]): ModelTables {
   const shape = modelShape(o);
   const rng = new Rng(o.seed);
   const eps = o.interaction.initRange(o.gamma, o.dim);
@@ -64,7 +65,7 @@ export function createSpec(o: TableOptions, config: NativeTrainConfig): NativeSp
   const concat = o.encoder === "concat";
   const entity = encoder("entity", rng, o.numEntities, o.dim, o.dim, concat, o.entityFeatures, eps);
   const relation = encoder("relation", rng, o.numRelations, relWidth, relWidth, concat, o.relationFeatures, eps);
-  if (config.rowOptimizer === 1) {
+  if (optimizer === "adam") {
     for (const e of [entity, relation]) {
       e.rowM = new Float32Array(e.rows.length);
       e.rowV = new Float32Array(e.rows.length);
@@ -73,5 +74,5 @@ export function createSpec(o: TableOptions, config: NativeTrainConfig): NativeSp
   if (o.interaction.initRelationRow) {
     for (let r = 0; r < o.numRelations; r++) o.interaction.initRelationRow(relation.rows.subarray(r * relWidth, (r + 1) * relWidth), shape);
   }
-  return { model: o.interaction.name, dim: o.dim, block: o.block, gamma: o.gamma, phaseScale: shape.phaseScale, entity, relation, config };
+  return { model: o.interaction.name, dim: o.dim, block: o.block, gamma: o.gamma, phaseScale: shape.phaseScale, entity, relation };
 }

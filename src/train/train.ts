@@ -7,30 +7,34 @@
 import { existsSync } from "node:fs";
 import { totalmem } from "node:os";
 import { basename, join } from "node:path";
-import type { NativeSpec, NativeTrainConfig } from "../backends/native/binding.js";
+import { pickBackend, type Backend, type TrainJob } from "../backends/index.js";
 import { KgcError } from "../core/errors.js";
 import { withOutputLock } from "../core/output-lock.js";
 import { checkArtefactName } from "../core/safe-names.js";
 import { info } from "../core/log.js";
-import type { Triples } from "../core/types.js";
 import { openDataset, type Dataset } from "../data/dataset.js";
-import { loadFeatures } from "./frozen-features.js";
 import { writeNpy } from "../io/npy.js";
-import { openRegistry } from "../runs/index.js";
-import { loadCheckpoint, newCounters, readCheckpointMeta, saveCheckpoint } from "./checkpoint.js";
 import type { TrainConfig } from "../models/config.js";
 import { datasetFingerprint } from "../models/fingerprint.js";
-import { appendRunningMetrics, commitModel, checkModelFolder, markModelFolder, startRunningMetrics, writeRunningConfig } from "./model-folder.js";
+import type { ModelTables } from "../models/model-tables.js";
 import { getInteraction } from "../models/registry.js";
-import { createSpec } from "./tables.js";
-import { runTrainingLoop, type LrSchedule, type TrainLogRecord } from "./trainer.js";
-import { sampledCandidateRanking, sampledRanking } from "../eval/validate.js";
+import { openRegistry } from "../runs/index.js";
+import { loadCheckpoint, newCounters, readCheckpointMeta, saveCheckpoint } from "./checkpoint.js";
+import { loadFeatures } from "./frozen-features.js";
+import { appendRunningMetrics, commitModel, checkModelFolder, markModelFolder, startRunningMetrics, writeRunningConfig } from "./model-folder.js";
+import { sampledCandidateRanking, sampledRanking } from "./sampled-validation.js";
+import { lrSchedule } from "./schedule.js";
+import { subsamplingWeights } from "./subsampling.js";
+import { createTables } from "./tables.js";
+import { runTrainingLoop, type TrainLogRecord } from "./trainer.js";
 
 export interface TrainStageInput {
   dataDir: string;
   /** root of model outputs; the run writes <outRoot>/<dataset>/<model>/ */
   outRoot: string;
   config: TrainConfig;
+  /** the compute backend's name (src/backends/pick-backend.ts): native | tfjs */
+  backend: string;
   resume: boolean;
   /** argv, for the registry */
   command: readonly string[];
@@ -45,44 +49,26 @@ export interface TrainStageResult {
   posPerSecond: number;
 }
 
-export function nativeTrainConfig(c: TrainConfig): NativeTrainConfig {
-  return {
-    batch: c.batch, negatives: c.negatives, negChunk: c.negChunk, dataNegatives: c.dataNegatives, lossKind: c.loss === "margin" ? 1 : 0, advTemp: c.advTemp, margin: c.margin,
-    reg: c.reg, rowOptimizer: c.optimizer === "adam" ? 1 : 0, lr: c.lr, denseLr: c.denseLr, beta1: 0.9, beta2: 0.999, adamEps: 1e-8,
-  };
-}
-
-function lrSchedule(c: TrainConfig): LrSchedule | null {
-  if (c.lrDecay === 1) return null;
-  return c.lrDecayAt === undefined ? { kind: "every", factor: c.lrDecay, interval: c.lrDecayInterval } : { kind: "once", factor: c.lrDecay, at: c.lrDecayAt };
-}
-
-/** RotatE's sub-sampling weights: 1 / sqrt(#(h, r) + #(t, r^-1)), counts starting at 4. shape: [n] */
-export function subsamplingWeights(t: Triples, numRelations: number): Float32Array {
-  const hr = new Map<number, number>(), tr = new Map<number, number>();
-  for (let i = 0; i < t.length; i++) {
-    const a = t.head[i]! * numRelations + t.relation[i]!, b = t.tail[i]! * numRelations + t.relation[i]!;
-    hr.set(a, (hr.get(a) ?? 4) + 1);
-    tr.set(b, (tr.get(b) ?? 4) + 1);
-  }
-  const w = new Float32Array(t.length);
-  for (let i = 0; i < t.length; i++) w[i] = 1 / Math.sqrt(hr.get(t.head[i]! * numRelations + t.relation[i]!)! + tr.get(t.tail[i]! * numRelations + t.relation[i]!)!);
-  return w;
-}
-
 export async function trainStage(input: TrainStageInput): Promise<TrainStageResult> {
   const m = getInteraction(input.config.model);
-  const ds = openDataset(input.dataDir);
+  const backend = await pickBackend(input.backend);
   try {
-    const dsName = checkArtefactName(ds.name || basename(ds.dir), join(ds.dir, "manifest.json"));
-    const outDir = join(input.outRoot, dsName, m.name);
-    return await withOutputLock(outDir, "train", () => trainLocked(input, ds, outDir));
+    const unsupported = backend.unsupported(input.config);
+    if (unsupported.length > 0) throw new KgcError("--backend", `${backend.name} cannot train this config: ${unsupported.join("; ")}`);
+    const ds = openDataset(input.dataDir);
+    try {
+      const dsName = checkArtefactName(ds.name || basename(ds.dir), join(ds.dir, "manifest.json"));
+      const outDir = join(input.outRoot, dsName, m.name);
+      return await withOutputLock(outDir, "train", () => trainLocked(input, backend, ds, outDir));
+    } finally {
+      ds.close();
+    }
   } finally {
-    ds.close();
+    backend.dispose();
   }
 }
 
-async function trainLocked(input: TrainStageInput, ds: Dataset, outDir: string): Promise<TrainStageResult> {
+async function trainLocked(input: TrainStageInput, backend: Backend, ds: Dataset, outDir: string): Promise<TrainStageResult> {
   const c = input.config;
   const m = getInteraction(c.model);
   const concat = c.encoder === "concat";
@@ -101,35 +87,37 @@ async function trainLocked(input: TrainStageInput, ds: Dataset, outDir: string):
   if (train.length === 0) throw new KgcError(input.dataDir, "the train split is empty");
   const valid = await ds.triples("valid");
   const validQueries = ds.manifest.splits.valid.hasAnswers ? ds.queries("valid") : null;
-  const spec: NativeSpec = createSpec({
+  const tables: ModelTables = createTables({
     interaction: m, dim: c.dim, block: c.block, gamma: c.gamma, encoder: c.encoder,
     numEntities: ds.numEntities, numRelations: ds.numRelations,
     entityFeatures: concat ? loadFeatures(ds.manifest.entityFeatures!.path, ds.numEntities) : null,
     relationFeatures: concat ? loadFeatures(ds.manifest.relationFeatures!.path, ds.numRelations) : null, seed: c.seed,
-  }, nativeTrainConfig(c));
-  spec.data = { length: train.length, head: train.head, relation: train.relation, tail: train.tail, perm: Int32Array.from({ length: train.length }, (_, i) => i) };
-  if (c.subsampling) spec.data.posWeight = subsamplingWeights(train, ds.numRelations);
-  if (c.filterNegatives) spec.known = { out: ds.adjacency("out"), in: ds.adjacency("in") };
+  }, c.optimizer);
+  const job: TrainJob = {
+    tables, config: c, counters: newCounters(c.threads, c.seed),
+    data: { length: train.length, head: train.head, relation: train.relation, tail: train.tail, perm: Int32Array.from({ length: train.length }, (_, i) => i) },
+    known: c.filterNegatives ? { out: ds.adjacency("out"), in: ds.adjacency("in") } : null,
+  };
+  if (c.subsampling) job.data.posWeight = subsamplingWeights(train, ds.numRelations);
 
-  let counters = newCounters(c.threads, c.seed);
   let resumeStep: number | null = null;
   if (input.resume) {
-    const restored = loadCheckpoint(outDir, spec, c.threads);
-    counters = restored.counters;
-    resumeStep = restored.meta.step;
-    if (restored.meta.threads !== c.threads) info(`resume: checkpoint used ${restored.meta.threads} threads, now ${c.threads}; the continuation is not bit-identical`);
+    const meta = loadCheckpoint(outDir, job);
+    resumeStep = meta.step;
+    if (meta.threads !== c.threads) info(`resume: checkpoint used ${meta.threads} threads, now ${c.threads}; the continuation is not bit-identical`);
     info(`resuming ${m.name} from step ${resumeStep}`);
   }
+  info(`backend ${backend.name}: ${backend.device}`);
   markModelFolder(outDir);
   // the run in progress writes beside the last good config and metrics (model-folder.ts)
-  writeRunningConfig(outDir, { ...c, dataset: ds.name, data: input.dataDir, fingerprint: datasetFingerprint(ds) });
+  writeRunningConfig(outDir, { ...c, backend: backend.name, device: backend.device, dataset: ds.name, data: input.dataDir, fingerprint: datasetFingerprint(ds) });
   startRunningMetrics(outDir, resumeStep);
 
   const registry = openRegistry();
-  const run = registry.startRun({ stage: "train", dataset: ds.name, model: m.name, config: c, command: input.command });
+  const run = registry.startRun({ stage: "train", dataset: ds.name, model: m.name, config: { ...c, backend: backend.name, device: backend.device }, command: input.command });
   try {
     const result = await runTrainingLoop({
-      spec, counters, threads: c.threads, label: `train ${m.name}`,
+      backend, job, label: `train ${m.name}`,
       stopStep: c.steps ?? null, budgetMs: c.minutes !== undefined ? c.minutes * 60000 : null,
       lrSchedule: lrSchedule(c),
       checkpointEvery: c.checkpointEvery, checkpointMs: c.checkpointMinutes * 60000,
@@ -138,8 +126,10 @@ async function trainLocked(input: TrainStageInput, ds: Dataset, outDir: string):
         appendRunningMetrics(outDir, { step: r.step, loss: r.loss, pos_per_s: r.posPerSecond, seconds: r.seconds });
         run.logMetrics({ loss: r.loss, pos_per_s: r.posPerSecond }, r.step);
       },
-      onValidate(step: number) {
-        const v = validQueries ? sampledCandidateRanking(spec, validQueries, c.validSample, c.seed + step) : sampledRanking(spec, valid, c.validSample, c.seed + step);
+      async onValidate(step: number) {
+        const v = validQueries
+          ? await sampledCandidateRanking(backend, tables, validQueries, c.validSample, c.seed + step, c.threads)
+          : await sampledRanking(backend, tables, valid, c.validSample, c.seed + step, c.threads);
         const kind = validQueries ? "candidates" : "raw";
         const record = { [`valid_mrr_${kind}_sampled`]: v.mrr, [`valid_hits10_${kind}_sampled`]: v.hits10 };
         appendRunningMetrics(outDir, { step, ...record });
@@ -147,11 +137,11 @@ async function trainLocked(input: TrainStageInput, ds: Dataset, outDir: string):
         return { mrr: v.mrr };
       },
       async onCheckpoint() {
-        await saveCheckpoint(outDir, spec, counters, c.threads);
+        await saveCheckpoint(outDir, job);
       },
     });
-    await saveCheckpoint(outDir, spec, counters, c.threads);
-    const files = commitModel(outDir, (at) => writeOutputs(outDir, spec, at));
+    await saveCheckpoint(outDir, job);
+    const files = commitModel(outDir, (at) => writeOutputs(outDir, tables, at));
     for (const f of files) await run.addArtefact(f);
     run.finish();
     return { outDir, step: result.step, loss: result.lastLoss, posPerSecond: result.posPerSecond };
@@ -180,9 +170,9 @@ function checkTableMemory(dim: number, numEntities: number, numRelations: number
  * entity.npy / relation.npy = learned rows [rows, raw]; concat adds <side>-W.npy and <side>-b.npy.
  * Each is written to `at(final)` (a temporary name that commitModel renames); returns the finals.
  */
-function writeOutputs(outDir: string, spec: NativeSpec, at: (finalPath: string) => string): string[] {
+function writeOutputs(outDir: string, tables: ModelTables, at: (finalPath: string) => string): string[] {
   const files: string[] = [];
-  for (const [name, e] of [["entity", spec.entity], ["relation", spec.relation]] as const) {
+  for (const [name, e] of [["entity", tables.entity], ["relation", tables.relation]] as const) {
     const path = join(outDir, `${name}.npy`);
     writeNpy(at(path), "<f4", [e.numRows, e.raw], e.rows);
     files.push(path);

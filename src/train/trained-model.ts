@@ -1,31 +1,30 @@
 /**
  * Loading a trained model directory (what the train stage wrote: config.json, entity.npy,
- * relation.npy and, for the concat encoder, <side>-W.npy / <side>-b.npy) as a NativeSpec the
- * scorer can use, checked against the dataset it is about to be evaluated on. The concat encoder
+ * relation.npy and, for the concat encoder, <side>-W.npy / <side>-b.npy) as ModelTables any
+ * backend can score, checked against the dataset it is about to be evaluated on. The concat encoder
  * is applied by the kernel itself (W [feature ; row] + b), so eval and train share one encoder.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { EncoderBuffers, NativeSpec } from "../backends/native/binding.js";
 import { KgcError } from "../core/errors.js";
 import type { Dataset } from "../data/dataset.js";
 import { readNpyFloat32, readNpyHeader } from "../io/npy.js";
 import { loadFeatures } from "./frozen-features.js";
 import { parseTrainConfig, type TrainConfig } from "../models/config.js";
+import type { EncoderTables, ModelTables } from "../models/model-tables.js";
 import { datasetFingerprint } from "../models/fingerprint.js";
 import { getInteraction } from "../models/registry.js";
-import { createSpec } from "./tables.js";
-import { nativeTrainConfig } from "./train.js";
+import { createTables } from "./tables.js";
 
 export interface TrainedModel {
-  spec: NativeSpec;
+  tables: ModelTables;
   config: TrainConfig;
   /** the dataset name recorded at training time */
   dataset: string;
 }
 
 /** Keys train adds to config.json beside the TrainConfig fields. */
-const PROVENANCE_KEYS = ["dataset", "data", "fingerprint", "numEntities", "numRelations"] as const;
+const PROVENANCE_KEYS = ["backend", "device", "dataset", "data", "fingerprint", "numEntities", "numRelations"] as const;
 
 /** A model directory's config.json: the TrainConfig fields and what train added beside them. */
 export interface SavedModelConfig {
@@ -68,7 +67,7 @@ function readTable(path: string, rows: number, width: number, what: string): Flo
   return t.data;
 }
 
-function adopt(e: EncoderBuffers, dir: string, side: "entity" | "relation", out: number): void {
+function adopt(e: EncoderTables, dir: string, side: "entity" | "relation", out: number): void {
   e.rows.set(readTable(join(dir, `${side}.npy`), e.numRows, e.raw, `${side} embedding`));
   if (!e.concat) return;
   e.W!.set(readTable(join(dir, `${side}-W.npy`), out, e.featDim! + e.raw, `${side} encoder weight`));
@@ -104,13 +103,13 @@ export function loadTrainedModel(modelDir: string, ds: Dataset, saved: SavedMode
   if (concat && (!ds.manifest.entityFeatures || !ds.manifest.relationFeatures)) {
     throw new KgcError(modelDir, `the model uses the concat encoder but ${ds.dir} has no features`);
   }
-  const spec = createSpec({
+  const tables = createTables({
     interaction: m, dim: c.dim, block: c.block, gamma: c.gamma, encoder: c.encoder,
     numEntities: ds.numEntities, numRelations: ds.numRelations,
     entityFeatures: concat ? loadFeatures(ds.manifest.entityFeatures!.path, ds.numEntities) : null,
     relationFeatures: concat ? loadFeatures(ds.manifest.relationFeatures!.path, ds.numRelations) : null, seed: 0,
-  }, nativeTrainConfig({ ...c, optimizer: "adagrad" })); // scoring: no row Adam moments to allocate
-  adopt(spec.entity, modelDir, "entity", c.dim);
-  adopt(spec.relation, modelDir, "relation", m.relationWidth(c.dim, c.block));
-  return { spec, config: c, dataset: trainedOn };
+  }, "adagrad"); // scoring: no row Adam moments to allocate
+  adopt(tables.entity, modelDir, "entity", c.dim);
+  adopt(tables.relation, modelDir, "relation", m.relationWidth(c.dim, c.block));
+  return { tables, config: c, dataset: trainedOn };
 }

@@ -1,19 +1,20 @@
 /**
- * The training loop around the native engine: runs steps in chunks off the main thread (so the
+ * The training loop around a backend: runs steps in chunks off the main thread (so the
  * progress bar keeps drawing), stops at the step or time budget, scales the learning rates by
- * their schedule, validates and checkpoints at their intervals (checkpoints by steps and by
- * minutes, whichever comes first), and stops on divergence
- * (NaN/Inf loss or weights) without checkpointing the broken state. Works on a NativeSpec +
- * counters, so tests drive it with generated triples.
+ * their schedule (schedule.ts), validates and checkpoints at their intervals (checkpoints by
+ * steps and by minutes, whichever comes first), and stops on divergence (NaN/Inf loss or
+ * weights) without checkpointing the broken state. Works on a TrainJob (tables, config, triples,
+ * counters), so tests drive it with generated triples.
  */
-import { nativeTrain, type NativeCounters, type NativeSpec } from "../backends/native/binding.js";
+import type { Backend, TrainJob } from "../backends/index.js";
 import { KgcError } from "../core/errors.js";
 import { startProgress } from "../core/progress.js";
+import type { ModelTables } from "../models/model-tables.js";
+import { bindSchedule, type LrSchedule } from "./schedule.js";
 
 export interface TrainLoopOptions {
-  spec: NativeSpec;
-  counters: NativeCounters;
-  threads: number;
+  backend: Backend;
+  job: TrainJob;
   /** absolute step to stop at (null: time budget only) */
   stopStep: number | null;
   /** wall-clock budget in ms from the start of this loop (null: steps only) */
@@ -30,13 +31,6 @@ export interface TrainLoopOptions {
   onValidate?(step: number): Promise<Record<string, number>> | Record<string, number>;
   onCheckpoint?(step: number): Promise<void> | void;
 }
-
-/**
- * every: the rates multiply by `factor` every `interval` steps (by the global step, so exact on
- * resume). once: they multiply by `factor` once the run has done `at` of its budget (of stopStep
- * with a step budget, exact on resume; else of budgetMs, counted from the start of this loop).
- */
-export type LrSchedule = { kind: "every"; factor: number; interval: number } | { kind: "once"; factor: number; at: number };
 
 export interface TrainLogRecord {
   step: number;
@@ -62,8 +56,8 @@ export function hasNonFinite(a: Float32Array): boolean {
   return false;
 }
 
-function tablesFinite(spec: NativeSpec): boolean {
-  for (const e of [spec.entity, spec.relation]) {
+function tablesFinite(t: ModelTables): boolean {
+  for (const e of [t.entity, t.relation]) {
     if (hasNonFinite(e.rows)) return false;
     if (e.W && (hasNonFinite(e.W) || hasNonFinite(e.b!))) return false;
   }
@@ -71,50 +65,42 @@ function tablesFinite(spec: NativeSpec): boolean {
 }
 
 export async function runTrainingLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
+  const { counters, tables } = o.job;
+  const threads = o.job.config.threads;
   const started = performance.now();
-  const startStep = o.counters.global[0]!;
+  const startStep = counters.global[0]!;
   const budgetS = o.budgetMs === null ? null : o.budgetMs / 1000;
   const progress = o.stopStep !== null
     ? startProgress(o.label, o.stopStep, "steps")
     : startProgress(o.label, Math.round(budgetS ?? 0), "s");
-  let chunk = o.threads * 2;
+  let chunk = threads * 2;
   let lossSum = 0, lossSteps = 0, lastLoss = Number.NaN;
   let windowStart = performance.now(), windowSteps = 0;
-  const B = o.spec.config.batch;
-  const sched = o.lrSchedule ?? null;
-  const dropStep = sched?.kind === "once" && o.stopStep !== null ? Math.round(sched.at * o.stopStep) : Number.POSITIVE_INFINITY;
-  const lrScale = (step: number, elapsed: number): number => {
-    if (sched === null) return 1;
-    if (sched.kind === "every") return sched.factor ** Math.floor(step / sched.interval);
-    const dropped = o.stopStep !== null ? step >= dropStep : budgetS !== null && elapsed >= sched.at * budgetS;
-    return dropped ? sched.factor : 1;
-  };
-  // the native calls see the same tables under a config with the scaled rates
-  let view = { scale: 1, spec: o.spec };
+  const B = o.job.config.batch;
+  const schedule = bindSchedule(o.lrSchedule ?? null, o.stopStep, budgetS);
   let lastCheckpoint = performance.now();
   try {
     for (;;) {
-      const step = o.counters.global[0]!;
+      const step = counters.global[0]!;
       const elapsed = (performance.now() - started) / 1000;
       if (o.stopStep !== null && step >= o.stopStep) break;
       if (budgetS !== null && elapsed >= budgetS) break;
-      const scale = lrScale(step, elapsed);
-      if (scale !== view.scale) view = { scale, spec: { ...o.spec, config: { ...o.spec.config, lr: o.spec.config.lr * scale, denseLr: o.spec.config.denseLr * scale } } };
-      const scheduleBoundary = sched?.kind === "every" ? nextBoundary(step, sched.interval) : step < dropStep ? dropStep : Number.POSITIVE_INFINITY;
+      const scale = schedule.scale(step, elapsed);
+      const scheduleBoundary = schedule.nextBoundary(step);
       const limit = Math.min(o.stopStep ?? Number.POSITIVE_INFINITY, scheduleBoundary, nextBoundary(step, o.checkpointEvery), nextBoundary(step, o.validEvery), nextBoundary(step, o.logEvery));
       const n = Math.max(1, Math.min(chunk, limit - step));
       const t0 = performance.now();
-      const r = await nativeTrain(view.spec, o.counters, o.threads, n);
+      const r = await o.backend.train(o.job, n, scale);
       const dt = (performance.now() - t0) / 1000;
       // aim at ~0.3 s per native call: long enough to amortise thread start, short enough to redraw
-      chunk = Math.max(o.threads, Math.min(100000, Math.round((r.steps / Math.max(dt, 1e-3)) * 0.3)));
+      chunk = Math.max(threads, Math.min(100000, Math.round((r.steps / Math.max(dt, 1e-3)) * 0.3)));
       if (r.diverged) {
         throw new KgcError("training", `loss became NaN or infinite at step ${r.divergedStep}; stopped (the last checkpoint is the last good state). Try a lower lr or gamma.`);
       }
       lossSum += r.lossSum;
       lossSteps += r.steps;
       windowSteps += r.steps;
-      const now = o.counters.global[0]!;
+      const now = counters.global[0]!;
       if (now % o.logEvery === 0 || (o.stopStep !== null && now >= o.stopStep)) {
         const seconds = (performance.now() - windowStart) / 1000;
         lastLoss = lossSum / Math.max(lossSteps, 1);
@@ -131,7 +117,7 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<TrainLoopRes
       const byStep = o.checkpointEvery > 0 && now % o.checkpointEvery === 0;
       const byTime = (o.checkpointMs ?? 0) > 0 && performance.now() - lastCheckpoint >= o.checkpointMs!;
       if ((byStep || byTime) && o.onCheckpoint) {
-        if (!tablesFinite(o.spec)) throw new KgcError("training", `weights became NaN or infinite by step ${now}; stopped before checkpointing them`);
+        if (!tablesFinite(tables)) throw new KgcError("training", `weights became NaN or infinite by step ${now}; stopped before checkpointing them`);
         await o.onCheckpoint(now);
         lastCheckpoint = performance.now();
       }
@@ -140,8 +126,8 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<TrainLoopRes
     progress.stop();
   }
   if (lossSteps > 0) lastLoss = lossSum / lossSteps;
-  if (!tablesFinite(o.spec)) throw new KgcError("training", "weights became NaN or infinite; the final model was not written");
+  if (!tablesFinite(tables)) throw new KgcError("training", "weights became NaN or infinite; the final model was not written");
   const seconds = (performance.now() - started) / 1000;
-  const done = o.counters.global[0]! - startStep;
-  return { step: o.counters.global[0]!, lastLoss, seconds, posPerSecond: (done * B) / Math.max(seconds, 1e-9) };
+  const done = counters.global[0]! - startStep;
+  return { step: counters.global[0]!, lastLoss, seconds, posPerSecond: (done * B) / Math.max(seconds, 1e-9) };
 }

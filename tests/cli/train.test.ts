@@ -2,7 +2,7 @@
  * `kgc train` end to end on a tiny TSV dataset, and every bad input of issue 4 as one clear error
  * before any training: unknown model, dim not divisible by the model's block, B or N <= 0, concat
  * without features, --resume with a checkpoint of another model, dimension or optimizer, an unknown optimizer,
- * lrDecayAt outside (0, 1), a non-boolean filterNegatives.
+ * lrDecayAt outside (0, 1), a non-boolean filterNegatives, an unknown --backend.
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -48,7 +48,10 @@ describe("kgc train", () => {
     for (const f of ["entity.npy", "relation.npy", "config.json", "metrics.jsonl", "checkpoint/meta.json"]) assert.ok(existsSync(join(out, f)), f);
     const lines = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, number>);
     assert.ok(lines.some((l) => l["valid_mrr_raw_sampled"] !== undefined));
-    assert.equal(JSON.parse(readFileSync(join(out, "config.json"), "utf8")).dim, 8);
+    const saved = JSON.parse(readFileSync(join(out, "config.json"), "utf8")) as Record<string, unknown>;
+    assert.equal(saved["dim"], 8);
+    assert.equal(saved["backend"], "native", "the default backend is recorded");
+    assert.match(String(saved["device"]), /^native C\+\+ \((avx512|avx2|scalar), gemm (openblas|builtin)\)$/);
     await kgcTrain("--model", "transe-l2", "--dim", "8", "--batch", "16", "--negatives", "8", "--steps", "60", "--resume");
     assert.equal(JSON.parse(readFileSync(join(out, "checkpoint", "meta.json"), "utf8")).step, 60);
     const registry = openRegistry(process.env["KGC_REGISTRY"]);
@@ -56,6 +59,7 @@ describe("kgc train", () => {
       const runs = registry.listRuns({ stage: "train" });
       assert.equal(runs.length, 2);
       assert.ok(runs.every((r) => r.status === "done" && r.model === "transe-l2"));
+      assert.ok(runs.every((r) => (r.config as Record<string, unknown>)["backend"] === "native" && /^native C\+\+/.test(String((r.config as Record<string, unknown>)["device"]))));
     } finally {
       registry.close();
     }
@@ -75,6 +79,11 @@ describe("kgc train", () => {
     // the trained concat model loads back (W, b, frozen features) for evaluation
     const report = await evalStage({ modelDir: out, dataDir: join(root, "data", "synth"), split: "valid", protocol: "both", threads: 2, command: [] });
     assert.ok(report.candidates!.candidates.mrr > 0 && report.filtered!.overall.mrr > 0);
+  });
+
+  it("unknown backend: one line listing the known ones, nothing written", async () => {
+    await assert.rejects(kgcTrain("--model", "rotate", "--dim", "8", "--steps", "1", "--backend", "cuda"), /--backend: unknown backend 'cuda' \(known: native/);
+    assert.ok(!existsSync(join(root, "models", "toy", "rotate")));
   });
 
   it("unknown model", async () => {

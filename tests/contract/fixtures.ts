@@ -1,15 +1,23 @@
 /** Tiny random models shared by the contract tests. */
-import type { NativeSpec, NativeTrainConfig } from "../../src/backends/native/binding.js";
+import type { KnownTriples, TrainTriples } from "../../src/backends/index.js";
 import { Rng } from "../../src/core/rng.js";
 import { float16ToFloat32, float32ToFloat16 } from "../../src/io/float16.js";
+import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from "../../src/models/config.js";
 import type { Interaction } from "../../src/models/interaction.js";
+import type { ModelTables } from "../../src/models/model-tables.js";
 import type { ReferenceEncoder } from "../../src/models/reference.js";
-import { createSpec, type EncoderKind } from "../../src/train/tables.js";
+import { createTables, type EncoderKind } from "../../src/train/tables.js";
 
-export const tinyConfig = (over: Partial<NativeTrainConfig> = {}): NativeTrainConfig => ({
-  batch: 4, negatives: 5, negChunk: 0, dataNegatives: 0, lossKind: 0, advTemp: 1, margin: 1, reg: 0, rowOptimizer: 0, lr: 0.1,
-  denseLr: 1e-3, beta1: 0.9, beta2: 0.999, adamEps: 1e-8, ...over,
-});
+/** A small config through the schema (its defaults and checks), batch 4 x 5 negatives. */
+export const tinyConfig = (over: Partial<TrainConfigInput> = {}): TrainConfig =>
+  parseTrainConfig({ model: "transe-l2", steps: 1, threads: 1, batch: 4, negatives: 5, lr: 0.1, denseLr: 1e-3, ...over }, "tinyConfig");
+
+/** Tables with the config they train under and, when a test sets them, the triples and known adjacency. */
+export interface TinySpec extends ModelTables {
+  config: TrainConfig;
+  data?: TrainTriples;
+  known?: KnownTriples;
+}
 
 /** dim / block small but valid for every model (QuatE needs dim % 4, OTE dim % block). */
 export function tinyShape(m: Interaction): { dim: number; block: number } {
@@ -31,26 +39,30 @@ export const sideAndWidthCases = [true, false].flatMap((tailSide) => [false, tru
   tailSide, wide, label: `${tailSide ? "tail" : "head"} side${wide ? ", wide (dim 44, B 7, N 70)" : ""}`,
 })));
 
-export function tinySpec(m: Interaction, encoder: EncoderKind, seed: number, over: Partial<NativeTrainConfig> = {}, numEntities = 10, numRelations = 3,
-  { dim, block } = tinyShape(m)): NativeSpec {
+export function tinySpec(m: Interaction, encoder: EncoderKind, seed: number, over: Partial<TrainConfigInput> = {}, numEntities = 10, numRelations = 3,
+  { dim, block } = tinyShape(m)): TinySpec {
   const rng = new Rng(seed + 1000);
   const feat = (rows: number, d: number): { data: Uint16Array; dim: number } => {
     const f = new Float32Array(rows * d).map(() => rng.normal() * 0.5);
     return { data: float32ToFloat16(f), dim: d };
   };
-  const spec = createSpec({
-    interaction: m, dim, block, gamma: m.comparator === "dot" ? 1 : 6, encoder, numEntities, numRelations,
-    entityFeatures: encoder === "concat" ? feat(numEntities, 6) : null,
-    relationFeatures: encoder === "concat" ? feat(numRelations, 5) : null, seed,
-  }, tinyConfig(over));
+  const config = tinyConfig(over);
+  const spec: TinySpec = {
+    ...createTables({
+      interaction: m, dim, block, gamma: m.comparator === "dot" ? 1 : 6, encoder, numEntities, numRelations,
+      entityFeatures: encoder === "concat" ? feat(numEntities, 6) : null,
+      relationFeatures: encoder === "concat" ? feat(numRelations, 5) : null, seed,
+    }, config.optimizer),
+    config,
+  };
   // gamma (the init range, and the margin of the distance models) and this jitter put the scores where
   // both the positive and the negative loss terms carry gradients the finite differences can check
   for (const e of [spec.entity, spec.relation]) for (let i = 0; i < e.rows.length; i++) e.rows[i] = e.rows[i]! + rng.normal() * 0.3;
   return spec;
 }
 
-export function referenceEncoders(spec: NativeSpec): { ent: ReferenceEncoder; rel: ReferenceEncoder } {
-  const conv = (e: NativeSpec["entity"]): ReferenceEncoder => {
+export function referenceEncoders(spec: ModelTables): { ent: ReferenceEncoder; rel: ReferenceEncoder } {
+  const conv = (e: ModelTables["entity"]): ReferenceEncoder => {
     const r: ReferenceEncoder = { rows: Float64Array.from(e.rows), raw: e.raw };
     if (!e.concat) return r;
     const f = new Float32Array(e.feat!.length);

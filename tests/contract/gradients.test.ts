@@ -6,14 +6,16 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { nativeGradients, negativeCount, negGroupRows, type BatchGradients, type NativeSpec } from "../../src/backends/native/binding.js";
+import type { BatchGradients } from "../../src/backends/index.js";
+import { nativeGradients } from "../../src/backends/native/binding.js";
+import { negativeCount, negGroupRows } from "../../src/models/config.js";
 import { Rng } from "../../src/core/rng.js";
 import type { Csr } from "../../src/data/csr.js";
 import type { Interaction } from "../../src/models/interaction.js";
 import { referenceBatchLoss, type ReferenceBatch, type ReferenceLoss } from "../../src/models/reference.js";
 import { interactionNames, getInteraction } from "../../src/models/registry.js";
 import { modelShape } from "../../src/train/tables.js";
-import { randomIds, referenceEncoders, tinySpec } from "./fixtures.js";
+import { randomIds, referenceEncoders, tinySpec, type TinySpec } from "./fixtures.js";
 
 /** Adjacency (src/data/csr.ts layout) of a triple list, sorted per entity by (neighbor, relation). */
 function adjacency(triples: readonly [number, number, number][], numEntities: number, out: boolean): Csr {
@@ -28,7 +30,7 @@ function adjacency(triples: readonly [number, number, number][], numEntities: nu
  * filtered: every third (row, negative) pair of a group is made a known triple (so masked), and
  * the native loss must differ from the unfiltered one.
  */
-function checkGradients(m: Interaction, spec: NativeSpec, loss: ReferenceLoss, tailSide: boolean, seed: number, weighted = false, filtered = false): void {
+function checkGradients(m: Interaction, spec: TinySpec, loss: ReferenceLoss, tailSide: boolean, seed: number, weighted = false, filtered = false): void {
   const rng = new Rng(seed);
   const B = spec.config.batch, N = negativeCount(spec.config);
   const batch = {
@@ -58,9 +60,9 @@ function checkGradients(m: Interaction, spec: NativeSpec, loss: ReferenceLoss, t
     }
     assert.ok(spec.entity.numRows * spec.relation.numRows / 2 > 8 * n, "the hub needs more than 8 N edges");
     isKnown = (h, r, t) => known.has(`${h},${r},${t}`);
-    const unfiltered = nativeGradients(spec, batch, { entity: new Float32Array(spec.entity.rows.length), relation: new Float32Array(spec.relation.rows.length) });
+    const unfiltered = nativeGradients(spec, spec.config, batch, { entity: new Float32Array(spec.entity.rows.length), relation: new Float32Array(spec.relation.rows.length) }, null);
     spec.known = { out: adjacency([...known.values()], spec.entity.numRows, true), in: adjacency([...known.values()], spec.entity.numRows, false) };
-    const masked = nativeGradients(spec, batch, { entity: new Float32Array(spec.entity.rows.length), relation: new Float32Array(spec.relation.rows.length) });
+    const masked = nativeGradients(spec, spec.config, batch, { entity: new Float32Array(spec.entity.rows.length), relation: new Float32Array(spec.relation.rows.length) }, spec.known);
     assert.ok(Math.abs(masked - unfiltered) > 1e-6, `masking known negatives changed nothing (loss ${masked})`);
   }
   const out: BatchGradients = { entity: new Float32Array(spec.entity.rows.length), relation: new Float32Array(spec.relation.rows.length) };
@@ -70,7 +72,7 @@ function checkGradients(m: Interaction, spec: NativeSpec, loss: ReferenceLoss, t
     out.relationW = new Float32Array(spec.relation.W!.length);
     out.relationB = new Float32Array(spec.relation.b!.length);
   }
-  const nativeLoss = nativeGradients(spec, batch, out);
+  const nativeLoss = nativeGradients(spec, spec.config, batch, out, spec.known ?? null);
   const shape = modelShape({ interaction: m, dim: spec.dim, block: spec.block, gamma: spec.gamma });
   const { ent, rel } = referenceEncoders(spec);
   const refBatch: ReferenceBatch = { ...batch, negChunk: spec.config.negChunk, ...(isKnown ? { isKnown } : {}) };
@@ -133,17 +135,17 @@ describe("native gradients == finite differences of the float64 reference", () =
     }
   });
   it("filtered negatives: known triples among the negatives add nothing (both sides, groups, plain mean, margin)", () => {
-    const spec = (name: string, over: Parameters<typeof tinySpec>[3] = {}): NativeSpec => tinySpec(getInteraction(name), "shallow", 4, over, 40);
+    const spec = (name: string, over: Parameters<typeof tinySpec>[3] = {}): TinySpec => tinySpec(getInteraction(name), "shallow", 4, over, 40);
     for (const name of ["rotate", "transe-l2", "distmult"]) {
       const m = getInteraction(name);
       checkGradients(m, spec(name), LOGSIG, true, 31, false, true);
       checkGradients(m, spec(name, { negChunk: 3 }), LOGSIG, false, 32, false, true);
     }
     checkGradients(getInteraction("rotate"), spec("rotate", { advTemp: 0 }), { ...LOGSIG, advTemp: 0 }, false, 33, true, true);
-    checkGradients(getInteraction("transe-l2"), spec("transe-l2", { lossKind: 1, margin: 2 }), { ...LOGSIG, kind: "margin", margin: 2 }, true, 34, false, true);
+    checkGradients(getInteraction("transe-l2"), spec("transe-l2", { loss: "margin", margin: 2 }), { ...LOGSIG, kind: "margin", margin: 2 }, true, 34, false, true);
   });
   it("margin loss", () => {
     const m = getInteraction("transe-l2");
-    checkGradients(m, tinySpec(m, "shallow", 4, { lossKind: 1, margin: 2 }), { ...LOGSIG, kind: "margin", margin: 2 }, false, 6);
+    checkGradients(m, tinySpec(m, "shallow", 4, { loss: "margin", margin: 2 }), { ...LOGSIG, kind: "margin", margin: 2 }, false, 6);
   });
 });

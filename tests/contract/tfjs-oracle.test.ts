@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Tensor, Tensor2D } from "@tensorflow/tfjs";
-import { nativeGradients, type BatchGradients } from "../../src/backends/native/binding.js";
+import type { BatchGradients } from "../../src/backends/index.js";
+import { nativeGradients } from "../../src/backends/native/binding.js";
 import { getTfInteraction, tfInteractionNames } from "../../src/backends/tfjs/interactions.js";
 import { loadTfjs } from "../../src/backends/tfjs/load.js";
 import { Rng } from "../../src/core/rng.js";
@@ -25,7 +26,7 @@ describe("native backward == tfjs autograd", async () => {
         const B = spec.config.batch, N = spec.config.negatives;
         const batch = { head: randomIds(rng, B, 10), relation: randomIds(rng, B, 3), tail: randomIds(rng, B, 10), negatives: randomIds(rng, N, 10), tailSide };
         const out: BatchGradients = { entity: new Float32Array(spec.entity.rows.length), relation: new Float32Array(spec.relation.rows.length) };
-        const nativeLoss = nativeGradients(spec, batch, out);
+        const nativeLoss = nativeGradients(spec, spec.config, batch, out);
         const shape = modelShape({ interaction: m, dim: spec.dim, block: spec.block, gamma: spec.gamma });
         const score = getTfInteraction(name);
         const keepIdx = tf.tensor1d(tailSide ? batch.head : batch.tail, "int32"), targetIdx = tf.tensor1d(tailSide ? batch.tail : batch.head, "int32");

@@ -8,121 +8,19 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { KgcError } from "../../core/errors.js";
 import type { Csr } from "../../data/csr.js";
+import { negativeCount, type TrainConfig } from "../../models/config.js";
+import type { EncoderTables, ModelTables } from "../../models/model-tables.js";
+import type { BatchGradients, ExplicitBatch, KnownTriples, TrainChunkResult, TrainJob, TrainTriples } from "../backend.js";
 
 /**
- * One encoder's tables. shape: rows [numRows, raw], state [numRows] (Adagrad); rowM, rowV
- * [numRows, raw] (row Adam moments, when the config's rowOptimizer is 1); concat: W [out, featDim + raw], b [out].
+ * What crosses into the addon: the backend-neutral tables, and to train or take gradients the
+ * schema's TrainConfig itself (addon.cc reads its fields under their own names), the training
+ * triples and the known-triple adjacency.
  */
-export interface EncoderBuffers {
-  numRows: number;
-  raw: number;
-  concat: boolean;
-  rows: Float32Array;
-  state: Float32Array;
-  rowM?: Float32Array;
-  rowV?: Float32Array;
-  featDim?: number;
-  /** shape: [numRows, featDim]; float16 bits (Uint16Array) or float32 */
-  feat?: Uint16Array | Float32Array;
-  W?: Float32Array;
-  b?: Float32Array;
-  mW?: Float32Array;
-  vW?: Float32Array;
-  mb?: Float32Array;
-  vb?: Float32Array;
-}
-
-export interface NativeTrainConfig {
-  batch: number;
-  /** negatives per group of query rows */
-  negatives: number;
-  /** query rows per negative group (0 = the whole batch): a batch draws negativeCount(config) ids */
-  negChunk: number;
-  /** of a group's negatives, how many are the corrupted side of random training triples (the rest uniform) */
-  dataNegatives: number;
-  /** 0 = self-adversarial log-sigmoid, 1 = margin */
-  lossKind: 0 | 1;
-  advTemp: number;
-  margin: number;
-  reg: number;
-  /** optimizer of the learned rows: 0 = row-wise Adagrad, 1 = lazy Adam (beta1, beta2, adamEps) */
-  rowOptimizer: 0 | 1;
-  lr: number;
-  denseLr: number;
-  beta1: number;
-  beta2: number;
-  adamEps: number;
-}
-
-export interface NativeTrainData {
-  length: number;
-  /** shape: [length] each */
-  head: Int32Array;
-  relation: Int32Array;
-  tail: Int32Array;
-  /** shape: [length], a permutation of 0..length-1 (reshuffled in shards by the threads) */
-  perm: Int32Array;
-  /** shape: [length] per-positive loss weights, or absent */
-  posWeight?: Float32Array;
-}
-
-export interface NativeSpec {
-  model: string;
-  dim: number;
-  block: number;
-  gamma: number;
-  phaseScale: number;
-  entity: EncoderBuffers;
-  relation: EncoderBuffers;
-  config: NativeTrainConfig;
-  data?: NativeTrainData;
-  /** the training triples' adjacency: when present, negatives that form a known triple with their query row are masked out of the loss */
-  known?: NativeKnownTriples;
-}
-
-/** Both directions of the training adjacency (src/data/csr.ts): out for tail-side rows, in for head-side rows. */
-export interface NativeKnownTriples {
-  out: Csr;
-  in: Csr;
-}
-
-/** Training counters shared with the threads; saved in checkpoints for an exact resume. */
-export interface NativeCounters {
-  /** [steps done, optimizer updates done] */
-  global: Float64Array;
-  /** shape: [threads, 4] xoshiro256** states */
-  rng: BigUint64Array;
-  /** shape: [threads, 2] permutation cursor, local step */
-  threads: Float64Array;
-}
-
-export interface TrainChunkResult {
-  lossSum: number;
-  steps: number;
-  diverged: boolean;
-  divergedStep: number;
-}
-
-export interface BatchGradients {
-  /** shape: [numEntities, entity.raw] */
-  entity: Float32Array;
-  /** shape: [numRelations, relation.raw] */
-  relation: Float32Array;
-  entityW?: Float32Array;
-  entityB?: Float32Array;
-  relationW?: Float32Array;
-  relationB?: Float32Array;
-}
-
-export interface ExplicitBatch {
-  /** shape: [B] each */
-  head: Int32Array;
-  relation: Int32Array;
-  tail: Int32Array;
-  /** shape: [N] */
-  negatives: Int32Array;
-  tailSide: boolean;
-  posWeight?: Float32Array;
+interface AddonSpec extends ModelTables {
+  config?: TrainConfig;
+  data?: TrainTriples;
+  known?: KnownTriples;
 }
 
 /** The raw addon. Only this file sees it. */
@@ -134,13 +32,13 @@ interface RawAddon {
   // {gemm, simd} buildInfo()
   buildInfo(): { gemm: string; simd: string };
   // double gradients(spec, batch, out)  -- forwardBackward(), gradients added into out
-  gradients(spec: any, batch: any, out: any): number;
+  gradients(spec: AddonSpec, batch: ExplicitBatch, out: BatchGradients): number;
   // void score(spec, keep, relation, tailSide, candidates, K, out) -- scoreShared / scoreRows
-  score(spec: any, keep: Int32Array, rel: Int32Array, tailSide: boolean, cands: Int32Array, k: number, out: Float32Array): void;
+  score(spec: AddonSpec, keep: Int32Array, rel: Int32Array, tailSide: boolean, cands: Int32Array, k: number, out: Float32Array): void;
   // Promise<void> scoreAsync(spec, keep, relation, tailSide, candidates, K, out, threads) -- scoreParallel() on an AsyncWorker
-  scoreAsync(spec: any, keep: Int32Array, rel: Int32Array, tailSide: boolean, cands: Int32Array, k: number, out: Float32Array, threads: number): Promise<void>;
+  scoreAsync(spec: AddonSpec, keep: Int32Array, rel: Int32Array, tailSide: boolean, cands: Int32Array, k: number, out: Float32Array, threads: number): Promise<void>;
   // Promise train(spec, counters, threads, steps) -- trainSteps() on an AsyncWorker
-  train(spec: any, counters: any, threads: number, steps: number): Promise<TrainChunkResult>;
+  train(spec: AddonSpec, counters: TrainJob["counters"], threads: number, steps: number): Promise<TrainChunkResult>;
   // ArrayBuffer mapFile(path) -- mmap MAP_PRIVATE
   mapFile(path: string): ArrayBuffer;
   // double peakFlops(seconds) -- measurePeakFlops(): one core's fp32 FMA throughput
@@ -208,7 +106,7 @@ export function checkLen(a: ArrayLike<number> | undefined, n: number, what: stri
   need(a!.length >= n, what, `has ${a!.length} elements, needs ${n}`);
 }
 
-function checkEncoder(e: EncoderBuffers, out: number, rowAdam: boolean, what: string): void {
+function checkEncoder(e: EncoderTables, out: number, rowAdam: boolean, what: string): void {
   need(Number.isInteger(e.numRows) && e.numRows > 0, `${what}.numRows`, "must be a positive integer");
   checkLen(e.rows, e.numRows * e.raw, `${what}.rows`);
   checkLen(e.state, e.numRows, `${what}.state`);
@@ -234,9 +132,8 @@ export function checkIds(ids: Int32Array, n: number, limit: number, what: string
   }
 }
 
-const validatedData = new WeakSet<NativeTrainData>();
-const validatedKnown = new WeakSet<NativeKnownTriples>();
-
+const validatedData = new WeakSet<TrainTriples>();
+const validatedKnown = new WeakSet<KnownTriples>();
 /** indptr rises from 0 to the edge count; within an entity, (neighbor, relation) ascend and are in range. */
 export function checkAdjacency(a: Csr, numEntities: number, numRelations: number, what: string): void {
   need(a.indptr instanceof Float64Array && a.indptr.length === numEntities + 1, `${what}.indptr`, `must be a Float64Array of ${numEntities + 1} offsets`);
@@ -253,63 +150,58 @@ export function checkAdjacency(a: Csr, numEntities: number, numRelations: number
   }
 }
 
-/** Validates a spec (and its training data once per data object). */
-export function validateSpec(spec: NativeSpec, withData: boolean): void {
-  checkModel(spec.model);
-  need(Number.isInteger(spec.dim) && spec.dim > 0, "dim", "must be a positive integer");
-  need(Number.isInteger(spec.block) && spec.block > 0 && spec.dim % spec.block === 0 && spec.block <= 512, "block", `must divide dim ${spec.dim} (and be <= 512)`);
-  const widths = load().modelWidths(spec.model, spec.dim, spec.block);
-  const c = spec.config;
-  need(c.rowOptimizer === 0 || c.rowOptimizer === 1, "rowOptimizer", "must be 0 (Adagrad) or 1 (Adam)");
-  checkEncoder(spec.entity, spec.dim, c.rowOptimizer === 1, "entity");
-  checkEncoder(spec.relation, widths.relation, c.rowOptimizer === 1, "relation");
-  need(Number.isInteger(c.batch) && c.batch > 0, "batch", "must be a positive integer");
-  need(Number.isInteger(c.negatives) && c.negatives > 0, "negatives", "must be a positive integer");
-  need(Number.isInteger(c.negChunk) && c.negChunk >= 0, "negChunk", "must be an integer >= 0");
-  need(Number.isInteger(c.dataNegatives) && c.dataNegatives >= 0 && c.dataNegatives <= c.negatives, "dataNegatives", `must be an integer in [0, negatives = ${c.negatives}]`);
-  need(c.advTemp >= 0 && c.advTemp <= 1e6, "advTemp", "must be in [0, 1e6]");
-  if (spec.known && !validatedKnown.has(spec.known)) {
-    for (const side of ["out", "in"] as const) checkAdjacency(spec.known[side], spec.entity.numRows, spec.relation.numRows, `known.${side}`);
-    validatedKnown.add(spec.known);
+/** Validates the tables (row Adam moments when the rows train with Adam). */
+function checkTables(t: ModelTables, rowAdam: boolean): void {
+  checkModel(t.model);
+  need(Number.isInteger(t.dim) && t.dim > 0, "dim", "must be a positive integer");
+  need(Number.isInteger(t.block) && t.block > 0 && t.dim % t.block === 0 && t.block <= 512, "block", `must divide dim ${t.dim} (and be <= 512)`);
+  const widths = load().modelWidths(t.model, t.dim, t.block);
+  checkEncoder(t.entity, t.dim, rowAdam, "entity");
+  checkEncoder(t.relation, widths.relation, rowAdam, "relation");
+}
+
+/** The addon's view of a training run: tables, config (rates scaled by `lrScale`), triples, adjacency. */
+function trainSpec(t: ModelTables, config: TrainConfig, known: KnownTriples | null, lrScale = 1, data?: TrainTriples): AddonSpec {
+  checkTables(t, config.optimizer === "adam");
+  if (known && !validatedKnown.has(known)) {
+    for (const side of ["out", "in"] as const) checkAdjacency(known[side], t.entity.numRows, t.relation.numRows, `known.${side}`);
+    validatedKnown.add(known);
   }
-  if (!withData) return;
-  const d = spec.data;
-  need(d !== undefined && d.length > 0, "data", "no training triples");
-  if (validatedData.has(d!)) return;
-  checkIds(d!.head, d!.length, spec.entity.numRows, "train.head");
-  checkIds(d!.tail, d!.length, spec.entity.numRows, "train.tail");
-  checkIds(d!.relation, d!.length, spec.relation.numRows, "train.relation");
-  checkIds(d!.perm, d!.length, d!.length, "train.perm");
-  if (d!.posWeight) checkLen(d!.posWeight, d!.length, "train.posWeight");
-  validatedData.add(d!);
-}
-
-/** Query rows of one negative group (negChunk 0 or >= batch: the whole batch; the engine's negGroupRows). */
-export function negGroupRows(batch: number, negChunk: number): number {
-  return negChunk > 0 && negChunk < batch ? negChunk : batch;
-}
-
-/** Negative ids of one batch: N per group of query rows (the engine's negCount). */
-export function negativeCount(c: Pick<NativeTrainConfig, "batch" | "negatives" | "negChunk">): number {
-  return Math.ceil(c.batch / negGroupRows(c.batch, c.negChunk)) * c.negatives;
+  const spec: AddonSpec = {
+    model: t.model, dim: t.dim, block: t.block, gamma: t.gamma, phaseScale: t.phaseScale, entity: t.entity, relation: t.relation,
+    config: lrScale === 1 ? config : { ...config, lr: config.lr * lrScale, denseLr: config.denseLr * lrScale },
+  };
+  if (known) spec.known = known;
+  if (!data) return spec;
+  need(data.length > 0, "data", "no training triples");
+  if (!validatedData.has(data)) {
+    checkIds(data.head, data.length, t.entity.numRows, "train.head");
+    checkIds(data.tail, data.length, t.entity.numRows, "train.tail");
+    checkIds(data.relation, data.length, t.relation.numRows, "train.relation");
+    checkIds(data.perm, data.length, data.length, "train.perm");
+    if (data.posWeight) checkLen(data.posWeight, data.length, "train.posWeight");
+    validatedData.add(data);
+  }
+  spec.data = data;
+  return spec;
 }
 
 /** Loss of one explicit batch; adds its gradients into `out` (no update). */
-export function nativeGradients(spec: NativeSpec, batch: ExplicitBatch, out: BatchGradients): number {
-  validateSpec(spec, false);
-  const B = spec.config.batch;
-  checkIds(batch.head, B, spec.entity.numRows, "batch.head");
-  checkIds(batch.tail, B, spec.entity.numRows, "batch.tail");
-  checkIds(batch.relation, B, spec.relation.numRows, "batch.relation");
-  checkIds(batch.negatives, negativeCount(spec.config), spec.entity.numRows, "batch.negatives");
-  checkLen(out.entity, spec.entity.numRows * spec.entity.raw, "out.entity");
-  checkLen(out.relation, spec.relation.numRows * spec.relation.raw, "out.relation");
+export function nativeGradients(tables: ModelTables, config: TrainConfig, batch: ExplicitBatch, out: BatchGradients, known: KnownTriples | null = null): number {
+  const spec = trainSpec(tables, config, known);
+  const B = config.batch;
+  checkIds(batch.head, B, tables.entity.numRows, "batch.head");
+  checkIds(batch.tail, B, tables.entity.numRows, "batch.tail");
+  checkIds(batch.relation, B, tables.relation.numRows, "batch.relation");
+  checkIds(batch.negatives, negativeCount(config), tables.entity.numRows, "batch.negatives");
+  checkLen(out.entity, tables.entity.numRows * tables.entity.raw, "out.entity");
+  checkLen(out.relation, tables.relation.numRows * tables.relation.raw, "out.relation");
   return load().gradients(spec, batch, out);
 }
 
 /** The checks shared by the synchronous and threaded scorers (shapes and id ranges). */
-function checkScoreArgs(spec: NativeSpec, keep: Int32Array, relation: Int32Array, candidates: Int32Array, k: number, out: Float32Array): void {
-  validateSpec(spec, false);
+function checkScoreArgs(spec: ModelTables, keep: Int32Array, relation: Int32Array, candidates: Int32Array, k: number, out: Float32Array): void {
+  checkTables(spec, false);
   need(Number.isInteger(k) && k >= 0, "k", "must be a non-negative integer");
   const B = keep.length;
   checkIds(keep, B, spec.entity.numRows, "keep");
@@ -323,9 +215,9 @@ function checkScoreArgs(spec: NativeSpec, keep: Int32Array, relation: Int32Array
  * Scores B queries (kept entity `keep`, relation, side) against candidates: shared (k = 0,
  * candidates [N], out [B, N]) or per row (candidates [B, k], out [B, k]).
  */
-export function nativeScore(spec: NativeSpec, keep: Int32Array, relation: Int32Array, tailSide: boolean, candidates: Int32Array, k: number, out: Float32Array): void {
-  checkScoreArgs(spec, keep, relation, candidates, k, out);
-  load().score(spec, keep, relation, tailSide, candidates, k, out);
+export function nativeScore(tables: ModelTables, keep: Int32Array, relation: Int32Array, tailSide: boolean, candidates: Int32Array, k: number, out: Float32Array): void {
+  checkScoreArgs(tables, keep, relation, candidates, k, out);
+  load().score(tables, keep, relation, tailSide, candidates, k, out);
 }
 
 /**
@@ -333,19 +225,22 @@ export function nativeScore(spec: NativeSpec, keep: Int32Array, relation: Int32A
  * slices). The caller must not touch `out` until the promise settles.
  */
 export async function nativeScoreAsync(
-  spec: NativeSpec, keep: Int32Array, relation: Int32Array, tailSide: boolean, candidates: Int32Array, k: number, out: Float32Array, threads: number,
+  tables: ModelTables, keep: Int32Array, relation: Int32Array, tailSide: boolean, candidates: Int32Array, k: number, out: Float32Array, threads: number,
 ): Promise<void> {
   need(Number.isInteger(threads) && threads >= 1 && threads <= 256, "threads", "must be an integer in [1, 256]");
-  checkScoreArgs(spec, keep, relation, candidates, k, out);
+  checkScoreArgs(tables, keep, relation, candidates, k, out);
   if (keep.length === 0) return;
-  await load().scoreAsync(spec, keep, relation, tailSide, candidates, k, out, threads);
+  await load().scoreAsync(tables, keep, relation, tailSide, candidates, k, out, threads);
 }
 
-/** Runs `steps` training steps on `threads` C++ threads off the main thread. */
-export async function nativeTrain(spec: NativeSpec, counters: NativeCounters, threads: number, steps: number): Promise<TrainChunkResult> {
-  validateSpec(spec, true);
+/** Runs `steps` training steps of `job` on its config's threads, off the main thread, learning rates scaled by `lrScale`. */
+export async function nativeTrain(job: TrainJob, steps: number, lrScale = 1): Promise<TrainChunkResult> {
+  const threads = job.config.threads;
+  const spec = trainSpec(job.tables, job.config, job.known, lrScale, job.data);
   need(Number.isInteger(threads) && threads >= 1 && threads <= 256, "threads", "must be an integer in [1, 256]");
   need(Number.isInteger(steps) && steps >= 0, "steps", "must be a non-negative integer");
+  need(lrScale > 0 && Number.isFinite(lrScale), "lrScale", "must be a positive number");
+  const { counters } = job;
   checkLen(counters.global, 2, "counters.global");
   need(counters.rng instanceof BigUint64Array && counters.rng.length >= 4 * threads, "counters.rng", `needs ${4 * threads} words`);
   checkLen(counters.threads, 2 * threads, "counters.threads");

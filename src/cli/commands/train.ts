@@ -13,11 +13,12 @@ import { trainStage } from "../../train/train.js";
 export function registerTrainCommand(program: Command): void {
   program
     .command("train")
-    .description("train a KGE model (native C++ engine, Hogwild threads) -> <out>/<dataset>/<model>/")
+    .description("train a KGE model (--backend native: the C++ engine, Hogwild threads; tfjs: TensorFlow.js) -> <out>/<dataset>/<model>/")
     .requiredOption("--data <dir>", "prepared dataset folder (data/<name>)")
     .option("--model <name>", "interaction: transe-l1 transe-l2 distmult complex rotate quate ote note")
     .option("--config <file>", "model config JSON (default: models/<model>.json when it exists)")
     .option("--out <dir>", "output root", "models")
+    .option("--backend <name>", "compute backend: native | tfjs", "native")
     .option("--steps <n>", "step budget", positiveInt)
     .option("--minutes <m>", "wall-clock budget", positiveNumber)
     .option("--threads <n>", "C++ threads (default: all cores)", positiveInt)
@@ -38,7 +39,7 @@ export function registerTrainCommand(program: Command): void {
         if (o[key] !== undefined) flags[key] = o[key];
       }
       const config = parseTrainConfig(applyOverrides({ ...fromFile, ...flags }, o.set), o.config ?? "flags");
-      const r = await trainStage({ dataDir: o.data, outRoot: o.out, config, resume: o.resume === true, force: o.force === true, command: process.argv.slice(1) });
+      const r = await trainStage({ dataDir: o.data, outRoot: o.out, config, backend: o.backend, resume: o.resume === true, force: o.force === true, command: process.argv.slice(1) });
       info(`trained ${config.model} to step ${r.step}: loss ${r.loss.toFixed(4)}, ${Math.round(r.posPerSecond)} positives/s -> ${r.outDir}`);
     });
 }
@@ -48,6 +49,7 @@ interface TrainFlags {
   model?: string;
   config?: string;
   out: string;
+  backend: string;
   steps?: number;
   minutes?: number;
   threads?: number;

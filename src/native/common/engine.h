@@ -18,15 +18,17 @@
 
 namespace kgc {
 
+// Every value comes from the TypeScript config schema (src/models/config.ts, field names in the
+// comments); nothing here has a default of its own, so the schema is the one place they are set.
 struct TrainConfig {
-  int B = 0, N = 0;
-  int negChunk = 0;          // query rows sharing one draw of N negatives (0 = the whole batch)
-  int dataNeg = 0;           // of a group's N negatives, how many are drawn from the corrupted side of the training data
-  LossConfig loss{LossKind::LogSigmoid, 1.0f, 1.0f};
-  float reg = 0;             // L3 coefficient on raw rows touched by the batch
-  bool rowAdam = false;      // rows: lazy Adam (moments of the batch's rows only) instead of row-wise Adagrad
-  float lr = 0.1f;           // learning rate of the rows (the TS loop applies the schedule)
-  AdamConfig adam{1e-4f, 0.9f, 0.999f, 1e-8f};
+  int B = 0, N = 0;          // batch, negatives
+  int negChunk = 0;          // negChunk: query rows sharing one draw of N negatives (0 = the whole batch)
+  int dataNeg = 0;           // dataNegatives: of a group's N negatives, how many are drawn from the corrupted side of the training data
+  LossConfig loss{};         // loss, advTemp, margin
+  float reg = 0;             // reg: L3 coefficient on raw rows touched by the batch
+  bool rowAdam = false;      // optimizer "adam": lazy Adam on the rows (moments of the batch's rows only) instead of row-wise Adagrad
+  float lr = 0;              // lr: learning rate of the rows (the TS loop applies the schedule)
+  AdamConfig adam{};         // denseLr, beta1, beta2, adamEps: Adam of the dense encoder weights (beta1/beta2/adamEps also the row Adam's)
 };
 
 // Rows of one negative group, and the negative ids of a batch: N per group.

@@ -30,13 +30,17 @@ it("ids out of range, short buffers and bad counts are KgcErrors, not crashes", 
   await assert.rejects(nativeScoreAsync(spec, Int32Array.of(1), Int32Array.of(0), true, Int32Array.of(1, 2, 3), 2, out, 2), /must hold B\*k = 2 ids/);
   await assert.rejects(nativeScoreAsync(spec, Int32Array.of(1), Int32Array.of(0), true, Int32Array.of(1, 2), 0, out, 0), /threads/);
   const batch = { head: Int32Array.of(0, 1, 2, 3), relation: Int32Array.of(0, 1, 2, 3), tail: Int32Array.of(0, 1, 2, 3), negatives: new Int32Array(5), tailSide: true };
-  assert.throws(() => nativeGradients(spec, batch, { entity: new Float32Array(80), relation: new Float32Array(12) }), /batch.relation: id 3/);
-  spec.data = { length: 2, head: Int32Array.of(0, 1), relation: Int32Array.of(0, 1), tail: Int32Array.of(1, 2), perm: Int32Array.of(0, 5) };
-  await assert.rejects(nativeTrain(spec, newCounters(1, 0), 1, 1), /train.perm|perm/);
-  spec.data.perm = Int32Array.of(0, 1);
-  await assert.rejects(nativeTrain(spec, newCounters(1, 0), 2, 1), /counters.rng/);
-  spec.config.batch = 0;
-  assert.throws(() => nativeScore(spec, Int32Array.of(1), Int32Array.of(0), true, Int32Array.of(1), 1, out), /batch: must be a positive integer/);
+  const grads = { entity: new Float32Array(80), relation: new Float32Array(12) };
+  assert.throws(() => nativeGradients(spec, spec.config, batch, grads), /batch.relation: id 3/);
+  // addon.cc reads the schema's own field names and values: a value outside the schema is refused there
+  const inRange = { ...batch, relation: Int32Array.of(0, 1, 2, 0) };
+  assert.throws(() => nativeGradients(spec, { ...spec.config, optimizer: "sgd" as "adam" }, inRange, grads), /optimizer has an unknown value 'sgd'/);
+  assert.throws(() => nativeGradients(spec, { ...spec.config, loss: "hinge" as "margin" }, inRange, grads), /loss has an unknown value 'hinge'/);
+  const job = { tables: spec, config: spec.config, counters: newCounters(1, 0), known: null, data: { length: 2, head: Int32Array.of(0, 1), relation: Int32Array.of(0, 1), tail: Int32Array.of(1, 2), perm: Int32Array.of(0, 5) } };
+  await assert.rejects(nativeTrain(job, 1), /train.perm|perm/);
+  job.data.perm = Int32Array.of(0, 1);
+  await assert.rejects(nativeTrain({ ...job, config: { ...spec.config, threads: 2 } }, 1), /counters.rng/);
+  await assert.rejects(nativeTrain(job, 1, 0), /lrScale: must be a positive number/);
 });
 
 it("feature files: small ones are read, big ones mapped; both give the same rows", () => {

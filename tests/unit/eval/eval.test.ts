@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
-import { nativeScore } from "../../../src/backends/native/binding.js";
+import { nativeBackend, nativeScore } from "../../../src/backends/index.js";
 import { Side } from "../../../src/core/types.js";
 import { openDataset } from "../../../src/data/dataset.js";
 import { buildFilterIndex } from "../../../src/data/filter-index.js";
@@ -67,7 +67,7 @@ describe("filtered ranking", () => {
       const dir = train(model, 8);
       const ds = openDataset(data);
       try {
-        const { spec } = loadTrainedModel(dir, ds);
+        const { tables: spec } = loadTrainedModel(dir, ds);
         const parts = await ds.allTriples();
         const test = await ds.triples("test");
         const known = new Set<string>();
@@ -86,7 +86,7 @@ describe("filtered ranking", () => {
           }
         }
         const got = await filteredRanking({
-          spec, triples: test, threads: 2, block: 7,
+          backend: nativeBackend(), tables: spec, triples: test, threads: 2, block: 7,
           tailFilter: buildFilterIndex(parts, ds.numRelations, Side.Tail), headFilter: buildFilterIndex(parts, ds.numRelations, Side.Head),
         });
         const want = ref.finalize();
@@ -107,7 +107,7 @@ describe("filtered ranking", () => {
     const dir = train("distmult", 1);
     const ds = openDataset(data);
     try {
-      const { spec } = loadTrainedModel(dir, ds);
+      const { tables: spec } = loadTrainedModel(dir, ds);
       spec.entity.rows.fill(0);
       spec.entity.rows.set([1, 2, 2, 3, 0]);
       spec.relation.rows.fill(1);
@@ -116,12 +116,12 @@ describe("filtered ranking", () => {
       // head side (?, r0, e1): scores 2*v_h: same order for e0 (1): better e1, e2, e3 -> 4 + others 0 below -> optimistic 4, pessimistic 4
       // the remaining 35 entities have value 0 and score 0, below every positive score
       const triples = { head: Int32Array.of(0), relation: Int32Array.of(0), tail: Int32Array.of(1), length: 1 };
-      const m = await filteredRanking({ spec, triples, threads: 2, tailFilter: none, headFilter: buildFilterIndex([], ds.numRelations, Side.Head) });
+      const m = await filteredRanking({ backend: nativeBackend(), tables: spec, triples, threads: 2, tailFilter: none, headFilter: buildFilterIndex([], ds.numRelations, Side.Head) });
       assert.equal(m.tail!.meanRank, 2.5);
       assert.equal(m.head!.meanRank, 4);
       // filtering e3 from the tail side: rank (1 + 2) / 2 = 1.5
       const filt = buildFilterIndex([{ head: Int32Array.of(0, 0), relation: Int32Array.of(0, 0), tail: Int32Array.of(3, 1), length: 2 }], ds.numRelations, Side.Tail);
-      const m2 = await filteredRanking({ spec, triples, threads: 1, tailFilter: filt, headFilter: none });
+      const m2 = await filteredRanking({ backend: nativeBackend(), tables: spec, triples, threads: 1, tailFilter: filt, headFilter: none });
       assert.equal(m2.tail!.meanRank, 1.5);
       assert.equal(m2.overall.mrr, (1 / 1.5 + 1 / 4) / 2);
     } finally {
@@ -135,12 +135,12 @@ describe("candidate protocol and score stage", () => {
     const dir = train("rotate", 8);
     const ds = openDataset(data);
     try {
-      const { spec } = loadTrainedModel(dir, ds);
+      const { tables: spec } = loadTrainedModel(dir, ds);
       const q = ds.queries("test")!;
       const Q = q.head.length, K = q.width;
       const full = new Float32Array(Q * K);
       nativeScore(spec, q.head, q.relation, true, q.candidates, K, full);
-      const got = await candidateEvaluation(spec, q, 2, "test", 4);
+      const got = await candidateEvaluation(nativeBackend(), spec, q, 2, "test", 4);
       const want = candidateMrr(full, q.correctIndex!);
       assert.deepEqual(got.candidates, want);
       assert.deepEqual(got.ogb, ogbMrr(topK(full, 10, K), q.correctIndex!, K));

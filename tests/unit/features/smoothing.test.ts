@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { NativeSpec } from "../../../src/backends/native/binding.js";
+import type { ModelTables } from "../../../src/models/model-tables.js";
 import { nativeEncodeRows, nativeSmooth, type WalkGraph } from "../../../src/backends/native/walk-binding.js";
 import { Rng } from "../../../src/core/rng.js";
 import { SMOOTHABLE_MODELS } from "../../../src/features/smoothing.js";
@@ -19,7 +19,7 @@ import { graphOf, randomTriples, type Triple } from "./graph.js";
 const E = 10, R = 3;
 
 /** Float64 smoothing: hops of e_u <- alpha e_u + (1 - alpha) mean of query(neighbour, r, side towards u). */
-function referenceSmooth(m: Interaction, spec: NativeSpec, triples: readonly Triple[], ent: Float64Array[], rel: Float64Array[], alpha: number, hops: number): Float64Array[] {
+function referenceSmooth(m: Interaction, spec: ModelTables, triples: readonly Triple[], ent: Float64Array[], rel: Float64Array[], alpha: number, hops: number): Float64Array[] {
   const shape = { dim: spec.dim, block: spec.block, gamma: spec.gamma, phaseScale: spec.phaseScale };
   const prepared = rel.map((r) => m.prepare(r, shape));
   let cur = ent;
@@ -38,12 +38,12 @@ function referenceSmooth(m: Interaction, spec: NativeSpec, triples: readonly Tri
 }
 
 /** The rows the kernel reads: learned rows (shallow) or W [f ; u] + b (concat, native). shape: [rows, out] */
-function nativeRows(e: NativeSpec["entity"], out: number): Float32Array {
+function nativeRows(e: ModelTables["entity"], out: number): Float32Array {
   if (!e.concat) return Float32Array.from(e.rows);
   return nativeEncodeRows({ numRows: e.numRows, raw: e.raw, out, featDim: e.featDim!, rows: e.rows, feat: e.feat!, W: e.W!, b: e.b! }, 2);
 }
 
-async function smoothNative(spec: NativeSpec, g: WalkGraph, entity: Float32Array, relation: Float32Array, alpha: number, hops: number, threads: number): Promise<Float32Array> {
+async function smoothNative(spec: ModelTables, g: WalkGraph, entity: Float32Array, relation: Float32Array, alpha: number, hops: number, threads: number): Promise<Float32Array> {
   const out = Float32Array.from(entity);
   await nativeSmooth(g, { model: spec.model, dim: spec.dim, block: spec.block, gamma: spec.gamma, phaseScale: spec.phaseScale, alpha, hops, threads }, out, relation, new Float64Array(1));
   return out;

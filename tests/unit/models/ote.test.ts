@@ -44,10 +44,8 @@ it("note: zero scales equal OTE, and the scales receive gradients (they learn)",
   const ote = handSpec("ote", 4, 2, 12, [h, t], [M]);
   const note = handSpec("note", 4, 2, 12, [h, t], [withScale]);
   assert.ok(Math.abs(score(ote, 0, 0, 1) - score(note, 0, 0, 1)) < 1e-5);
-  note.config.batch = 1;
-  note.config.negatives = 1;
   const out = { entity: new Float32Array(8), relation: new Float32Array(12) };
-  nativeGradients(note, { head: Int32Array.of(0), relation: Int32Array.of(0), tail: Int32Array.of(1), negatives: Int32Array.of(0), tailSide: true }, out);
+  nativeGradients(note, { ...note.config, batch: 1, negatives: 1 }, { head: Int32Array.of(0), relation: Int32Array.of(0), tail: Int32Array.of(1), negatives: Int32Array.of(0), tailSide: true }, out);
   const scaleGrads = [2, 5, 8, 11].map((i) => out.relation[i]!);
   assert.ok(scaleGrads.some((g) => Math.abs(g) > 1e-6), `scale gradients ${scaleGrads}`);
   assert.equal(getInteraction("note").relationWidth(200, 20), 200 * 21);

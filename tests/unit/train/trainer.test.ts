@@ -8,17 +8,20 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { nativeTrain, type NativeSpec, type NativeTrainConfig } from "../../../src/backends/native/binding.js";
+import { nativeBackend, type TrainCounters, type TrainJob } from "../../../src/backends/index.js";
+import { nativeTrain } from "../../../src/backends/native/binding.js";
+import type { TrainConfigInput } from "../../../src/models/config.js";
 import { allocTriples, type Triples } from "../../../src/core/types.js";
 import { loadCheckpoint, newCounters, saveCheckpoint } from "../../../src/train/checkpoint.js";
 import { getInteraction } from "../../../src/models/registry.js";
-import { createSpec } from "../../../src/train/tables.js";
-import { runTrainingLoop, type LrSchedule, type TrainLogRecord } from "../../../src/train/trainer.js";
-import { sampledRanking } from "../../../src/eval/validate.js";
-import { tinyConfig } from "../../contract/fixtures.js";
+import { sampledRanking } from "../../../src/train/sampled-validation.js";
+import type { LrSchedule } from "../../../src/train/schedule.js";
+import { createTables } from "../../../src/train/tables.js";
+import { runTrainingLoop, type TrainLogRecord } from "../../../src/train/trainer.js";
+import { tinyConfig, type TinySpec } from "../../contract/fixtures.js";
 
 const E = 60, R = 3;
-const ADAM: Partial<NativeTrainConfig> = { rowOptimizer: 1 };
+const ADAM: Partial<TrainConfigInput> = { optimizer: "adam" };
 
 /** t = (h + 7 (r + 1)) mod E: a translation graph every model can fit. */
 function toyGraph(): Triples {
@@ -32,29 +35,35 @@ function toyGraph(): Triples {
   return t;
 }
 
-function toySpec(model: string, seed: number, lr = 0.1, over: Partial<NativeTrainConfig> = {}): NativeSpec {
+function toySpec(model: string, seed: number, lr = 0.1, over: Partial<TrainConfigInput> = {}): TinySpec {
   const m = getInteraction(model);
   const dim = 16, block = m.comparator === "block-l2" ? 4 : 1;
-  const spec = createSpec({ interaction: m, dim, block, gamma: 6, encoder: "shallow", numEntities: E, numRelations: R, entityFeatures: null, relationFeatures: null, seed }, tinyConfig({ batch: 32, negatives: 16, lr, ...over }));
+  const config = tinyConfig({ batch: 32, negatives: 16, lr, ...over });
+  const spec: TinySpec = { ...createTables({ interaction: m, dim, block, gamma: 6, encoder: "shallow", numEntities: E, numRelations: R, entityFeatures: null, relationFeatures: null, seed }, config.optimizer), config };
   const g = toyGraph();
   spec.data = { length: g.length, head: g.head, relation: g.relation, tail: g.tail, perm: Int32Array.from({ length: g.length }, (_, i) => i) };
   return spec;
 }
 
-async function train(spec: NativeSpec, counters = newCounters(1, 5), steps = 200, threads = 1): Promise<TrainLogRecord[]> {
+/** The spec's training job on `counters` (the config's threads follow them). */
+function jobOf(spec: TinySpec, counters: TrainCounters): TrainJob {
+  return { tables: spec, config: { ...spec.config, threads: counters.rng.length / 4 }, data: spec.data!, known: null, counters };
+}
+
+async function train(spec: TinySpec, counters = newCounters(1, 5), steps = 200): Promise<TrainLogRecord[]> {
   const logs: TrainLogRecord[] = [];
-  await runTrainingLoop({ spec, counters, threads, stopStep: counters.global[0]! + steps, budgetMs: null, checkpointEvery: 0, validEvery: 0, logEvery: 20, label: "test", onLog: (r) => logs.push(r) });
+  await runTrainingLoop({ backend: nativeBackend(), job: jobOf(spec, counters), stopStep: counters.global[0]! + steps, budgetMs: null, checkpointEvery: 0, validEvery: 0, logEvery: 20, label: "test", onLog: (r) => logs.push(r) });
   return logs;
 }
 
 describe("training loop", () => {
   for (const [model, over] of [["transe-l2", {}], ["rotate", {}], ["note", {}], ["rotate", ADAM], ["rotate", { negChunk: 8 }]] as const) {
-    it(`${model}${over.rowOptimizer ? " (row Adam)" : ""}${over.negChunk ? " (negative groups of 8 rows)" : ""}: loss decreases and ranks beat random by a wide margin`, async () => {
-      const spec = toySpec(model, 1, over.rowOptimizer ? 0.02 : 0.1, over);
+    it(`${model}${over.optimizer ? " (row Adam)" : ""}${over.negChunk ? " (negative groups of 8 rows)" : ""}: loss decreases and ranks beat random by a wide margin`, async () => {
+      const spec = toySpec(model, 1, over.optimizer ? 0.02 : 0.1, over);
       const logs = await train(spec, newCounters(1, 5), 300);
       assert.ok(logs.at(-1)!.loss < 0.7 * logs[0]!.loss, `loss ${logs[0]!.loss} -> ${logs.at(-1)!.loss}`);
       const g = toyGraph();
-      const mrr = sampledRanking(spec, g, 120, 1).mrr;
+      const mrr = (await sampledRanking(nativeBackend(), spec, g, 120, 1, 1)).mrr;
       let random = 0;
       for (let k = 1; k <= E; k++) random += 1 / k / E;
       assert.ok(mrr > 3 * random, `MRR ${mrr}, random ${random.toFixed(3)}`);
@@ -88,7 +97,7 @@ describe("training loop", () => {
     assert.deepEqual(a.relation.state, b.relation.state);
   });
 
-  for (const over of [{}, ADAM]) it(`resume from a checkpoint == an uninterrupted run (threads 1${over.rowOptimizer ? ", row Adam" : ""})`, async () => {
+  for (const over of [{}, ADAM]) it(`resume from a checkpoint == an uninterrupted run (threads 1${over.optimizer ? ", row Adam" : ""})`, async () => {
     const dir = mkdtempSync(join(tmpdir(), "kgc-resume-"));
     try {
       const straight = toySpec("note", 4, 0.1, over);
@@ -96,9 +105,10 @@ describe("training loop", () => {
       const first = toySpec("note", 4, 0.1, over);
       const c1 = newCounters(1, 2);
       await train(first, c1, 30);
-      await saveCheckpoint(dir, first, c1, 1);
+      await saveCheckpoint(dir, jobOf(first, c1));
       const resumed = toySpec("note", 99, 0.1, over); // different init: everything must come from the checkpoint
-      const { counters } = loadCheckpoint(dir, resumed, 1);
+      const counters = newCounters(1, 77);
+      assert.equal(loadCheckpoint(dir, jobOf(resumed, counters)).step, 30);
       assert.equal(counters.global[0], 30);
       await train(resumed, counters, 30);
       assert.deepEqual(resumed.entity.rows, straight.entity.rows);
@@ -113,8 +123,8 @@ describe("training loop", () => {
     const maxDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
     const run = async (steps: number, lrSchedule: LrSchedule | null): Promise<Float32Array> => {
       const spec = toySpec("rotate", 3);
-      await runTrainingLoop({ spec, counters: newCounters(1, 5), threads: 1, stopStep: steps, budgetMs: null, lrSchedule, checkpointEvery: 0, validEvery: 0, logEvery: 20, label: "test" });
-      assert.equal(spec.config.lr, 0.1, "the caller's spec keeps its lr");
+      await runTrainingLoop({ backend: nativeBackend(), job: jobOf(spec, newCounters(1, 5)), stopStep: steps, budgetMs: null, lrSchedule, checkpointEvery: 0, validEvery: 0, logEvery: 20, label: "test" });
+      assert.equal(spec.config.lr, 0.1, "the caller's config keeps its lr");
       return spec.entity.rows;
     };
 
@@ -146,7 +156,7 @@ describe("training loop", () => {
     const spec = toySpec("transe-l2", 7);
     spec.data = { length: 1, head: Int32Array.of(0), relation: Int32Array.of(0), tail: Int32Array.of(1), perm: Int32Array.of(0) };
     const counters = newCounters(4, 1);
-    await train(spec, counters, 20, 4);
+    await train(spec, counters, 20);
     assert.equal(counters.global[0], 20);
     assert.deepEqual(Array.from(spec.data.perm), [0]);
   });
@@ -154,7 +164,7 @@ describe("training loop", () => {
   it("Hogwild with 2 threads trains", async () => {
     const spec = toySpec("transe-l2", 6);
     const counters = newCounters(2, 1);
-    const logs = await train(spec, counters, 200, 2);
+    const logs = await train(spec, counters, 200);
     assert.equal(counters.global[0], 200);
     assert.ok(logs.at(-1)!.loss < logs[0]!.loss);
   });
@@ -167,7 +177,7 @@ describe("training loop", () => {
     const e = spec.entity;
     for (let t = 1; t <= 2; t++) {
       const rows0 = e.rows.slice(), m0 = e.rowM!.slice(), v0 = e.rowV!.slice();
-      await nativeTrain(spec, counters, 1, 1);
+      await nativeTrain(jobOf(spec, counters), 1);
       let touched = 0;
       for (let r = 0; r < E; r++) {
         const at = (x: number): number => r * e.raw + x;

@@ -3,8 +3,9 @@
  * triples against every entity (or, for large graphs, against `maxCandidates` uniformly sampled
  * entities plus the true tail). A progress signal; the evaluation stage computes the real metrics.
  */
-import { nativeScore, type NativeSpec } from "../backends/native/binding.js";
+import type { Backend } from "../backends/index.js";
 import { Rng } from "../core/rng.js";
+import type { ModelTables } from "../models/model-tables.js";
 import type { CandidateQueries, Triples } from "../core/types.js";
 
 export interface SampledRanking {
@@ -14,8 +15,8 @@ export interface SampledRanking {
   candidates: number;
 }
 
-export function sampledRanking(spec: NativeSpec, valid: Triples, sample: number, seed: number, maxCandidates = 20000): SampledRanking {
-  const E = spec.entity.numRows;
+export async function sampledRanking(backend: Backend, tables: ModelTables, valid: Triples, sample: number, seed: number, threads: number, maxCandidates = 20000): Promise<SampledRanking> {
+  const E = tables.entity.numRows;
   const rng = new Rng(seed);
   const Q = Math.min(sample, valid.length);
   const pick = Int32Array.from({ length: Q }, () => rng.int(valid.length));
@@ -33,9 +34,9 @@ export function sampledRanking(spec: NativeSpec, valid: Triples, sample: number,
       truth[i] = valid.tail[e]!;
     }
     const S = new Float32Array(n * cands.length);
-    nativeScore(spec, keep, rel, true, cands, 0, S);
+    await backend.score(tables, keep, rel, true, cands, 0, S, threads);
     const T = new Float32Array(n);
-    nativeScore(spec, keep, rel, true, truth, 1, T);
+    await backend.score(tables, keep, rel, true, truth, 1, T, threads);
     for (let i = 0; i < n; i++) {
       let better = 0;
       for (let j = 0; j < cands.length; j++) if (cands[j] !== truth[i] && S[i * cands.length + j]! > T[i]!) better++;
@@ -50,7 +51,7 @@ export function sampledRanking(spec: NativeSpec, valid: Triples, sample: number,
  * OGB-style candidate ranking on a sample of queries: the rank of the true tail among each
  * query's K candidates (1 + number of candidates scoring strictly higher); MRR and Hits@10.
  */
-export function sampledCandidateRanking(spec: NativeSpec, q: CandidateQueries, sample: number, seed: number): SampledRanking {
+export async function sampledCandidateRanking(backend: Backend, tables: ModelTables, q: CandidateQueries, sample: number, seed: number, threads: number): Promise<SampledRanking> {
   if (!q.correctIndex) throw new Error("candidate ranking needs the correct indices");
   const rng = new Rng(seed);
   const K = q.width;
@@ -68,7 +69,7 @@ export function sampledCandidateRanking(spec: NativeSpec, q: CandidateQueries, s
       cands.set(q.candidates.subarray(e * K, (e + 1) * K), i * K);
     }
     const S = new Float32Array(m * K);
-    nativeScore(spec, keep, rel, true, cands, K, S);
+    await backend.score(tables, keep, rel, true, cands, K, S, threads);
     for (let i = 0; i < m; i++) {
       const truth = S[i * K + q.correctIndex[pick[s + i]!]!]!;
       let better = 0;
