@@ -9,11 +9,11 @@ import { join } from "node:path";
 import { KgcError } from "../core/errors.js";
 import { startProgress } from "../core/progress.js";
 import { openDataset } from "../data/dataset.js";
-import { splitProvenance } from "../eval/score-provenance.js";
+import { splitProvenance } from "../eval/index.js";
 import type { SplitName } from "../io/manifest.js";
 import { NpyWriter } from "../io/npy.js";
 import { recordRun } from "../runs/index.js";
-import { OGB_TOP, topK } from "../eval/ogb-metric.js";
+import { OGB_TOP, topK } from "../eval/index.js";
 import { InputRows } from "./score-inputs.js";
 import { EnsembleFiles, readEnsembleWeights, type EnsembleWeights } from "./weights.js";
 

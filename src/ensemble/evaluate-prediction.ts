@@ -7,7 +7,7 @@ import { KgcError } from "../core/errors.js";
 import { openDataset } from "../data/dataset.js";
 import type { SplitName } from "../io/manifest.js";
 import { recordRun } from "../runs/index.js";
-import { ogbMrr, type OgbMetrics } from "../eval/ogb-metric.js";
+import { ogbMrr, type OgbMetrics } from "../eval/index.js";
 import { readPrediction } from "./prediction.js";
 
 export interface EvaluatePredictionInput {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../core/atomic.js";
 import { KgcError } from "../core/errors.js";
 import { openDataset } from "../data/dataset.js";
-import { splitProvenance } from "../eval/score-provenance.js";
+import { splitProvenance } from "../eval/index.js";
 import type { SplitName } from "../io/manifest.js";
 import { recordRun } from "../runs/index.js";
 import { crossValidate, relationGroupsOf, type FitSetting } from "./cross-validate.js";

@@ -6,7 +6,7 @@
  * breakpoints finds its best interval. A Blend keeps every entry's Σ w·d, so moving one weight
  * costs O(E), not O(E·M).
  */
-import { OGB_TOP } from "../eval/ogb-metric.js";
+import { OGB_TOP } from "../eval/index.js";
 import type { RankProblem } from "./rank-problem.js";
 
 const RECIPROCAL = Float64Array.from({ length: OGB_TOP + 1 }, (_, ahead) => (ahead < OGB_TOP ? 1 / (ahead + 1) : 0));

@@ -11,8 +11,8 @@ import type { Dataset } from "../data/dataset.js";
 import { DatasetFiles, SPLITS, type SplitName } from "../io/manifest.js";
 import { NpyRowReader, readNpyInt32 } from "../io/npy.js";
 import { datasetFingerprint } from "../models/fingerprint.js";
-import { topEntities } from "../eval/top-entities.js";
-import { loadTrainedModel, type TrainedModel } from "../train/trained-model.js";
+import { topEntities } from "../eval/index.js";
+import { loadTrainedModel, type TrainedModel } from "../train/index.js";
 import { blendRow, rowRanks, weightsFor, type BlendedRow } from "./blend.js";
 import { readEnsembleWeights, type EnsembleWeights } from "./weights.js";
 

@@ -8,7 +8,7 @@
 import { KgcError } from "../core/errors.js";
 import { readNpz } from "../io/npz.js";
 import { decodeInt32, readNpyHeader, readNpyInt32 } from "../io/npy.js";
-import { OGB_TOP } from "../eval/ogb-metric.js";
+import { OGB_TOP } from "../eval/index.js";
 
 export const SUBMISSION_KEY = "t_pred_top10";
 

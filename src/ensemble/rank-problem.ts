@@ -9,7 +9,7 @@
  * Offsets are int32: E < 2^31 (about 2M queries at 1,000 contested candidates each).
  */
 import { KgcError } from "../core/errors.js";
-import { OGB_TOP } from "../eval/ogb-metric.js";
+import { OGB_TOP } from "../eval/index.js";
 
 /** Chunked rows of M normalised [Q, K] inputs (the ensemble's inputs, or generated ones in the bench). */
 export interface RowSource {

@@ -9,17 +9,18 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { KgcError } from "../core/errors.js";
 import { warn } from "../core/log.js";
-import { checkScoreProvenance, readScoreProvenance, type ScoreProvenance } from "../eval/score-provenance.js";
+import { checkScoreProvenance, readScoreProvenance, type ScoreProvenance } from "../eval/index.js";
 import { FEATURES_MANIFEST, type FeaturesManifest } from "../features/index.js";
 import type { SplitName } from "../io/manifest.js";
 import { NpyRowReader } from "../io/npy.js";
 import { normaliseRows } from "./normalise.js";
 import type { RowSource } from "./rank-problem.js";
 import type { EnsembleInput, Normalisation } from "./weights.js";
+import { scoresFile } from "../io/artefacts.js";
 
 /** The npy file an input contributes for `split`. */
 export function inputNpyPath(input: EnsembleInput, split: SplitName): string {
-  if (input.kind === "model") return join(input.path, `scores-${split}.npy`);
+  if (input.kind === "model") return join(input.path, scoresFile(split));
   return join(dirname(input.path), `${split}-${input.feature ?? ""}.npy`);
 }
 

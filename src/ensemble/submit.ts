@@ -9,7 +9,7 @@ import { KgcError } from "../core/errors.js";
 import { openDataset } from "../data/dataset.js";
 import { writeNpz } from "../io/npz.js";
 import { recordRun } from "../runs/index.js";
-import { OGB_TOP } from "../eval/ogb-metric.js";
+import { OGB_TOP } from "../eval/index.js";
 import { checkSubmittable, readPrediction, SUBMISSION_KEY } from "./prediction.js";
 import { EnsembleFiles } from "./weights.js";
 

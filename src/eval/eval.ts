@@ -19,6 +19,7 @@ import { candidateEvaluation, type CandidateEvaluation } from "./candidate-eval.
 import { filteredRanking } from "./filtered-ranking.js";
 import type { RankMetrics } from "./metrics.js";
 import { loadTrainedModel, readModelConfig } from "../train/trained-model.js";
+import { evalReportFile } from "../io/artefacts.js";
 
 export type EvalProtocol = "filtered" | "candidates" | "both";
 
@@ -76,7 +77,7 @@ export async function evalStage(input: EvalStageInput): Promise<EvalReport> {
     const threads = input.threads ?? model.config.threads ?? availableParallelism();
     const backend = nativeBackend(); // scores a model trained by any backend: the tables are the same
     return await recordRun({ stage: "eval", dataset: ds.name, model: model.config.model, config: { split: input.split, protocol: input.protocol, modelDir: input.modelDir }, command: input.command }, async (run) => {
-      const report: EvalReport = { model: model.config.model, dataset: ds.name, split: input.split, filtered: null, candidates: null, outPath: join(input.modelDir, `eval-${input.split}.json`) };
+      const report: EvalReport = { model: model.config.model, dataset: ds.name, split: input.split, filtered: null, candidates: null, outPath: join(input.modelDir, evalReportFile(input.split)) };
       if (wantFiltered && canFiltered) {
         const t0 = performance.now();
         const parts = await ds.allTriples();

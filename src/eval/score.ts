@@ -21,6 +21,7 @@ import { NpyWriter } from "../io/npy.js";
 import { recordRun } from "../runs/index.js";
 import { scoreCandidateQueries } from "./candidate-scoring.js";
 import { loadTrainedModel, readModelConfig, type TrainedModel } from "../train/trained-model.js";
+import { scoresFile } from "../io/artefacts.js";
 
 export interface ScoreStageInput {
   modelDir: string;
@@ -52,7 +53,7 @@ export async function scoreStage(input: ScoreStageInput): Promise<ScoreStageResu
     if (!queries) throw new KgcError(`${input.dataDir} (${input.split})`, "the split has no candidate queries to score");
     const model = loadTrainedModel(input.modelDir, ds, saved);
     const threads = input.threads ?? model.config.threads ?? availableParallelism();
-    const outPath = input.out ?? join(input.modelDir, `scores-${input.split}.npy`);
+    const outPath = input.out ?? join(input.modelDir, scoresFile(input.split));
     prepareFileOutput(outPath);
     if (input.out !== undefined && !input.force && existsSync(outPath)) throw new KgcError(input.out, "exists; pass --force to replace it");
     return await withOutputLock(outPath, "score", () => scoreInto(input, ds, model, queries, threads, outPath));

@@ -25,6 +25,7 @@ import { datasetFingerprint } from "../models/fingerprint.js";
 import { recordRun } from "../runs/index.js";
 import { withPolledProgress } from "./polled-progress.js";
 import { walkGraph } from "./walk-graph.js";
+import { ENTITY_TABLE, MODEL_CONFIG, RELATION_TABLE } from "../io/artefacts.js";
 
 export type Similarity = "dot" | "cosine";
 
@@ -133,11 +134,11 @@ export async function deepwalkStage(input: DeepwalkStageInput): Promise<Deepwalk
       };
       // the scorer's view: DistMult with all-ones relation rows (steps = walks trained, for the schema's budget field)
       const scorerConfig = { model: "distmult", dim: o.dim, encoder: "shallow", threads: o.threads, seed: o.seed, steps: r.walks, dataset: ds.name, data: input.dataDir, fingerprint: datasetFingerprint(ds) };
-      const files = ["entity.npy", "relation.npy", "config.json", "deepwalk.json"];
+      const files = [ENTITY_TABLE, RELATION_TABLE, MODEL_CONFIG, "deepwalk.json"];
       await withAtomicDir(outDir, (tmp) => {
-        writeNpy(join(tmp, "entity.npy"), "<f4", [ds.numEntities, o.dim], r.embedding);
-        writeNpy(join(tmp, "relation.npy"), "<f4", [ds.numRelations, o.dim], new Float32Array(ds.numRelations * o.dim).fill(1));
-        writeFileAtomic(join(tmp, "config.json"), JSON.stringify(scorerConfig, null, 2) + "\n");
+        writeNpy(join(tmp, ENTITY_TABLE), "<f4", [ds.numEntities, o.dim], r.embedding);
+        writeNpy(join(tmp, RELATION_TABLE), "<f4", [ds.numRelations, o.dim], new Float32Array(ds.numRelations * o.dim).fill(1));
+        writeFileAtomic(join(tmp, MODEL_CONFIG), JSON.stringify(scorerConfig, null, 2) + "\n");
         const { outDir: _o, ...figures } = result;
         writeFileAtomic(join(tmp, "deepwalk.json"), JSON.stringify({ settings: o, ...figures, score: o.similarity === "cosine" ? "cos(h, c)" : "<h, c>" }, null, 2) + "\n");
       });

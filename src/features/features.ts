@@ -20,7 +20,7 @@ import { withOutputLock } from "../core/output-lock.js";
 import { startProgress } from "../core/progress.js";
 import { loadCsr, type Csr } from "../data/csr.js";
 import { openDataset } from "../data/dataset.js";
-import { splitProvenance, writeScoreProvenance } from "../eval/score-provenance.js";
+import { splitProvenance, writeScoreProvenance } from "../eval/index.js";
 import type { SplitName } from "../io/manifest.js";
 import { NpyWriter } from "../io/npy.js";
 import { recordRun } from "../runs/index.js";

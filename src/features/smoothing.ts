@@ -29,11 +29,12 @@ import { startProgress } from "../core/progress.js";
 import { openDataset } from "../data/dataset.js";
 import { writeNpy } from "../io/npy.js";
 import { getInteraction } from "../models/registry.js";
-import { loadTrainedModel, readModelConfig } from "../train/trained-model.js";
+import { loadTrainedModel, readModelConfig } from "../train/index.js";
 import type { EncoderTables } from "../models/model-tables.js";
 import { recordRun } from "../runs/index.js";
 import { withPolledProgress } from "./polled-progress.js";
 import { walkGraph } from "./walk-graph.js";
+import { ENTITY_TABLE, MODEL_CONFIG, RELATION_TABLE } from "../io/artefacts.js";
 
 /** Models whose relation operator has an inverse the smoothing can use (see the doc comment). */
 export const SMOOTHABLE_MODELS: readonly string[] = ["transe-l1", "transe-l2", "rotate", "quate", "ote", "note"];
@@ -80,7 +81,7 @@ export async function smoothStage(input: SmoothStageInput): Promise<SmoothResult
     throw new KgcError(input.modelDir, `model '${c.model}' has no inverse relation transform to smooth with (smoothable: ${SMOOTHABLE_MODELS.join(", ")})`);
   }
   const dataDir = input.dataDir ?? (typeof saved.provenance["data"] === "string" ? (saved.provenance["data"] as string) : undefined);
-  if (!dataDir) throw new KgcError(join(input.modelDir, "config.json"), "names no dataset; give --data");
+  if (!dataDir) throw new KgcError(join(input.modelDir, MODEL_CONFIG), "names no dataset; give --data");
   const threads = input.threads ?? c.threads ?? availableParallelism();
   check(Number.isInteger(threads) && threads >= 1 && threads <= 256, "--threads", "must be an integer in [1, 256]");
   const ds = openDataset(dataDir);
@@ -107,11 +108,11 @@ export async function smoothStage(input: SmoothStageInput): Promise<SmoothResult
       const seconds = (performance.now() - t0) / 1000;
       const messages = 2 * graph.out.neighbor.length * input.hops;
       const result: SmoothResult = { outDir, seconds, messagesPerSecond: messages / Math.max(seconds, 1e-9) };
-      const files = ["entity.npy", "relation.npy", "config.json", "smooth.json"];
+      const files = [ENTITY_TABLE, RELATION_TABLE, MODEL_CONFIG, "smooth.json"];
       await withAtomicDir(outDir, (tmp) => {
-        writeNpy(join(tmp, "entity.npy"), "<f4", [ds.numEntities, c.dim], entity);
-        writeNpy(join(tmp, "relation.npy"), "<f4", [ds.numRelations, relWidth], relation);
-        writeFileAtomic(join(tmp, "config.json"), JSON.stringify({ ...c, encoder: "shallow", ...saved.provenance }, null, 2) + "\n");
+        writeNpy(join(tmp, ENTITY_TABLE), "<f4", [ds.numEntities, c.dim], entity);
+        writeNpy(join(tmp, RELATION_TABLE), "<f4", [ds.numRelations, relWidth], relation);
+        writeFileAtomic(join(tmp, MODEL_CONFIG), JSON.stringify({ ...c, encoder: "shallow", ...saved.provenance }, null, 2) + "\n");
         writeFileAtomic(join(tmp, "smooth.json"), JSON.stringify({ source: input.modelDir, alpha: input.alpha, hops: input.hops, threads, encoder: c.encoder, seconds, messages }, null, 2) + "\n");
       });
       run.logMetrics({ seconds, messages_per_s: result.messagesPerSecond });

@@ -9,8 +9,9 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { KgcError } from "../core/errors.js";
 import { readAblation, readEnsembleWeights, EnsembleFiles, type Ablation, type EnsembleWeights } from "../ensemble/weights.js";
-import type { RankMetrics } from "../eval/metrics.js";
+import type { RankMetrics } from "../eval/index.js";
 import type { RunRegistry, RunSummary } from "../runs/index.js";
+import { MODEL_METRICS } from "../io/artefacts.js";
 
 export interface ModelArtefacts {
   dataset: string;
@@ -41,7 +42,7 @@ export interface ReportData {
 
 function readModel(dataset: string, model: string, dir: string): ModelArtefacts {
   const out: ModelArtefacts = { dataset, model, dir, metrics: [], evals: [], problems: [] };
-  const metricsPath = join(dir, "metrics.jsonl");
+  const metricsPath = join(dir, MODEL_METRICS);
   if (existsSync(metricsPath)) {
     readFileSync(metricsPath, "utf8").split("\n").forEach((line, i) => {
       if (line.trim() === "") return;
@@ -93,7 +94,7 @@ export function collectReport(registry: RunRegistry, dataset: string | null): Re
     for (const a of registry.getRun(run.id).artefacts) {
       const name = basename(a.path);
       if (name === EnsembleFiles.weights || name === EnsembleFiles.ablation) ensembleDirs.set(dirname(a.path), run.dataset);
-      else if (run.model && (name === "metrics.jsonl" || /^eval-.*\.json$/.test(name) || /^scores-.*\.npy$/.test(name))) modelDirs.set(dirname(a.path), { dataset: run.dataset, model: run.model });
+      else if (run.model && (name === MODEL_METRICS || /^eval-.*\.json$/.test(name) || /^scores-.*\.npy$/.test(name))) modelDirs.set(dirname(a.path), { dataset: run.dataset, model: run.model });
     }
   }
   for (const ds of new Set([...runs.map((r) => r.dataset), ...(dataset ? [dataset] : [])])) {

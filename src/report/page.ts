@@ -3,7 +3,7 @@
  * external reference) built from the collected ReportData. Every section that lacks its artefacts
  * says which are missing instead of failing.
  */
-import type { RankMetrics } from "../eval/metrics.js";
+import type { RankMetrics } from "../eval/index.js";
 import type { RunSummary } from "../runs/index.js";
 import type { EnsembleArtefacts, ModelArtefacts, ReportData } from "./collect.js";
 import { barChart, lineChart, renderSvg } from "./plots.js";

@@ -11,8 +11,8 @@ import { KgcError } from "../core/errors.js";
 import { readNpyFloat32, readNpyInt32, writeNpy } from "../io/npy.js";
 import type { TrainConfig } from "../models/config.js";
 import type { EncoderTables, ModelTables } from "../models/model-tables.js";
+import { CHECKPOINT_DIR } from "../io/artefacts.js";
 
-export const CHECKPOINT_DIR = "checkpoint";
 
 export interface CheckpointMeta {
   format: "kgc-checkpoint/1";

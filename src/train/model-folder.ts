@@ -14,6 +14,7 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renam
 import { join } from "node:path";
 import { ARTEFACT_MARKER, readArtefactMarker, tmpPathFor, writeArtefactMarker, writeFileAtomic } from "../core/atomic.js";
 import { KgcError } from "../core/errors.js";
+import { CHECKPOINT_DIR, MODEL_CONFIG, MODEL_METRICS } from "../io/artefacts.js";
 
 export const MODEL_KIND = "model";
 export const RUNNING_CONFIG = "config.running.json";
@@ -26,12 +27,12 @@ export const RUNNING_METRICS = "metrics.running.jsonl";
 export function checkModelFolder(outDir: string, resume: boolean, force: boolean): void {
   if (!existsSync(outDir) || readdirSync(outDir).length === 0) return;
   const marker = readArtefactMarker(outDir);
-  const hasCheckpoint = existsSync(join(outDir, "checkpoint", "meta.json"));
+  const hasCheckpoint = existsSync(join(outDir, CHECKPOINT_DIR, "meta.json"));
   // a checkpoint is a kgc model folder's proof too (folders trained before the marker existed)
   if (resume && (marker?.kind === MODEL_KIND || hasCheckpoint)) return;
   if (marker === null) throw new KgcError(outDir, `exists and was not written by kgc (no ${ARTEFACT_MARKER}); remove it or choose another --out`);
   if (marker.kind !== MODEL_KIND) throw new KgcError(outDir, `holds a kgc ${marker.kind}, not a model; choose another --out`);
-  if (!force && (existsSync(join(outDir, "config.json")) || hasCheckpoint)) {
+  if (!force && (existsSync(join(outDir, MODEL_CONFIG)) || hasCheckpoint)) {
     throw new KgcError(outDir, "already holds a model or checkpoint; pass --force to train a new one (the current model stays until the new one is complete) or --resume to continue");
   }
 }
@@ -54,7 +55,7 @@ export function markModelFolder(outDir: string): void {
 export function startRunningMetrics(outDir: string, resumeStep: number | null): void {
   let lines: string[] = [];
   if (resumeStep !== null) {
-    const from = [RUNNING_METRICS, "metrics.jsonl"].map((f) => join(outDir, f)).find((p) => existsSync(p));
+    const from = [RUNNING_METRICS, MODEL_METRICS].map((f) => join(outDir, f)).find((p) => existsSync(p));
     if (from) lines = readFileSync(from, "utf8").split("\n").filter((l) => l && (JSON.parse(l) as { step: number }).step <= resumeStep);
   }
   writeFileAtomic(join(outDir, RUNNING_METRICS), lines.map((l) => `${l}\n`).join(""));
@@ -83,7 +84,7 @@ export function commitModel(outDir: string, writeTables: (at: (finalPath: string
     return tmp;
   });
   for (const [finalPath, tmp] of staged) renameSync(tmp, finalPath);
-  renameSync(join(outDir, RUNNING_METRICS), join(outDir, "metrics.jsonl"));
-  renameSync(join(outDir, RUNNING_CONFIG), join(outDir, "config.json"));
-  return [...finals, join(outDir, "config.json"), join(outDir, "metrics.jsonl")];
+  renameSync(join(outDir, RUNNING_METRICS), join(outDir, MODEL_METRICS));
+  renameSync(join(outDir, RUNNING_CONFIG), join(outDir, MODEL_CONFIG));
+  return [...finals, join(outDir, MODEL_CONFIG), join(outDir, MODEL_METRICS)];
 }

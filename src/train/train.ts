@@ -27,6 +27,7 @@ import { lrSchedule } from "./schedule.js";
 import { subsamplingWeights } from "./subsampling.js";
 import { createTables } from "./tables.js";
 import { runTrainingLoop, type TrainLogRecord } from "./trainer.js";
+import { CHECKPOINT_DIR, ENTITY_TABLE, RELATION_TABLE, encoderBiasFile, encoderWeightFile } from "../io/artefacts.js";
 
 export interface TrainStageInput {
   dataDir: string;
@@ -76,7 +77,7 @@ async function trainLocked(input: TrainStageInput, backend: Backend, ds: Dataset
     const missing = !ds.manifest.entityFeatures ? "entity" : "relation";
     throw new KgcError(input.dataDir, `encoder 'concat' needs ${missing} features but the dataset has none (use --encoder shallow)`);
   }
-  if (input.resume && !existsSync(join(outDir, "checkpoint", "meta.json"))) throw new KgcError(join(outDir, "checkpoint"), "--resume: no checkpoint here");
+  if (input.resume && !existsSync(join(outDir, CHECKPOINT_DIR, "meta.json"))) throw new KgcError(join(outDir, CHECKPOINT_DIR), "--resume: no checkpoint here");
   if (input.resume && c.steps !== undefined) {
     const at = readCheckpointMeta(outDir).step;
     if (at >= c.steps) throw new KgcError("--steps", `the checkpoint in ${outDir} is already at step ${at}, so a budget of ${c.steps} steps is reached; give --steps above ${at} to train on`);
@@ -172,15 +173,16 @@ function checkTableMemory(dim: number, numEntities: number, numRelations: number
  */
 function writeOutputs(outDir: string, tables: ModelTables, at: (finalPath: string) => string): string[] {
   const files: string[] = [];
-  for (const [name, e] of [["entity", tables.entity], ["relation", tables.relation]] as const) {
-    const path = join(outDir, `${name}.npy`);
+  for (const [name, file, e] of [["entity", ENTITY_TABLE, tables.entity], ["relation", RELATION_TABLE, tables.relation]] as const) {
+    const path = join(outDir, file);
     writeNpy(at(path), "<f4", [e.numRows, e.raw], e.rows);
     files.push(path);
     if (e.W) {
       const featDim = e.featDim!;
-      writeNpy(at(join(outDir, `${name}-W.npy`)), "<f4", [e.b!.length, featDim + e.raw], e.W);
-      writeNpy(at(join(outDir, `${name}-b.npy`)), "<f4", [e.b!.length], e.b!);
-      files.push(join(outDir, `${name}-W.npy`), join(outDir, `${name}-b.npy`));
+      const w = join(outDir, encoderWeightFile(name)), b = join(outDir, encoderBiasFile(name));
+      writeNpy(at(w), "<f4", [e.b!.length, featDim + e.raw], e.W);
+      writeNpy(at(b), "<f4", [e.b!.length], e.b!);
+      files.push(w, b);
     }
   }
   return files;

@@ -15,6 +15,7 @@ import type { EncoderTables, ModelTables } from "../models/model-tables.js";
 import { datasetFingerprint } from "../models/fingerprint.js";
 import { getInteraction } from "../models/registry.js";
 import { createTables } from "./tables.js";
+import { ENTITY_TABLE, MODEL_CONFIG, RELATION_TABLE, encoderBiasFile, encoderWeightFile, type TableSide } from "../io/artefacts.js";
 
 export interface TrainedModel {
   tables: ModelTables;
@@ -33,7 +34,7 @@ export interface SavedModelConfig {
 }
 
 export function readModelConfig(modelDir: string): SavedModelConfig {
-  const path = join(modelDir, "config.json");
+  const path = join(modelDir, MODEL_CONFIG);
   if (!existsSync(path)) throw new KgcError(modelDir, "not a trained model directory (no config.json); train one with `kgc train`");
   let raw: Record<string, unknown>;
   try {
@@ -67,11 +68,11 @@ function readTable(path: string, rows: number, width: number, what: string): Flo
   return t.data;
 }
 
-function adopt(e: EncoderTables, dir: string, side: "entity" | "relation", out: number): void {
-  e.rows.set(readTable(join(dir, `${side}.npy`), e.numRows, e.raw, `${side} embedding`));
+function adopt(e: EncoderTables, dir: string, side: TableSide, out: number): void {
+  e.rows.set(readTable(join(dir, side === "entity" ? ENTITY_TABLE : RELATION_TABLE), e.numRows, e.raw, `${side} embedding`));
   if (!e.concat) return;
-  e.W!.set(readTable(join(dir, `${side}-W.npy`), out, e.featDim! + e.raw, `${side} encoder weight`));
-  e.b!.set(readTable(join(dir, `${side}-b.npy`), out, 1, `${side} encoder bias`));
+  e.W!.set(readTable(join(dir, encoderWeightFile(side)), out, e.featDim! + e.raw, `${side} encoder weight`));
+  e.b!.set(readTable(join(dir, encoderBiasFile(side)), out, 1, `${side} encoder bias`));
 }
 
 /** Loads a model directory for scoring `ds`; a model of another dataset is refused. */
@@ -86,7 +87,7 @@ export function loadTrainedModel(modelDir: string, ds: Dataset, saved: SavedMode
   if (fp === undefined && trainedOn !== "?" && trainedOn !== ds.name) {
     throw new KgcError(modelDir, `trained on dataset '${trainedOn}', not '${ds.name}' (${ds.dir})`);
   }
-  const entityPath = join(modelDir, "entity.npy");
+  const entityPath = join(modelDir, ENTITY_TABLE);
   if (existsSync(entityPath)) {
     let rows = -1;
     try {

@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { info } from "../../core/log.js";
 import { SPLITS, type SplitName } from "../../io/manifest.js";
-import { evalStage, type EvalProtocol } from "../../eval/eval.js";
+import { evalStage, type EvalProtocol } from "../../eval/index.js";
 
 /** `kgc eval --model-dir models/<ds>/<model> --data data/<ds>`: parses flags, delegates to the eval stage. */
 export function registerEvalCommand(program: Command): void {

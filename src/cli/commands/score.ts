@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { info } from "../../core/log.js";
 import type { SplitName } from "../../io/manifest.js";
-import { scoreStage } from "../../eval/score.js";
+import { scoreStage } from "../../eval/index.js";
 import { positiveInt, splitName } from "./eval.js";
 
 /** `kgc score --model-dir models/<ds>/<model> --data data/<ds> --split valid|test`: parses flags, delegates. */

@@ -4,7 +4,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import { KgcError } from "../../core/errors.js";
 import { info } from "../../core/log.js";
 import { applyOverrides, parseTrainConfig } from "../../models/config.js";
-import { trainStage } from "../../train/train.js";
+import { trainStage } from "../../train/index.js";
 
 /**
  * `kgc train --data data/<ds> --model <name>`: builds the config (models/<model>.json, then
