@@ -20,7 +20,9 @@
         "src/native/walk/walks.cc",
         "src/native/priors/features.cc",
         "src/native/priors/priors-napi.cc",
-        "src/native/priors/tables.cc"
+        "src/native/priors/tables.cc",
+        "src/native/ensemble/objective.cc",
+        "src/native/ensemble/objective-napi.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

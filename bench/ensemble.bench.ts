@@ -4,9 +4,10 @@
  * 1. Speed: M inputs × Q queries × K candidates of generated scores with signal (bench/ensemble-
  *    scores.ts; default 20 × 20,000 × 1,001, the issue's target ≤ 60 s): the one-off pruning pass,
  *    then one weight search on all queries per method. Baselines in the same run: the MRR of equal
- *    weights (the seed's blend) and of the best single input, and the time of one objective
+ *    weights (the seed's blend) and of the best single input, the time of one objective
  *    evaluation on the unpruned arrays (blend Q·K·M values, rank the true candidate), measured on a
- *    slice and scaled to Q.
+ *    slice and scaled to Q, and the plain-TS objective and line search (objective-reference.ts)
+ *    beside the native ones the searches use.
  * 2. Accuracy, when trained models with scores-valid.npy exist (`--data DIR --models a,b,...`
  *    folders, comma- or space-separated): `ensemble fit` with 5 head-grouped folds; held-out vs in-sample MRR of the ensemble
  *    and the best single model.
@@ -15,9 +16,11 @@
  *                                     [--data data/synth --models models/synth/rotate,models/synth/transe-l2]
  */
 import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fitStage } from "../src/ensemble/fit.js";
-import { allQueries, mrrAt } from "../src/ensemble/objective.js";
+import { allQueries, Blend, lineSearch, mrrAt, mrrsAt } from "../src/ensemble/objective.js";
+import { referenceLineSearch, referenceMrr } from "../src/ensemble/objective-reference.js";
 import { buildRankProblem, type RowSource } from "../src/ensemble/rank-problem.js";
 import { getSearchMethod } from "../src/ensemble/search.js";
 import { benchArgs, positive } from "./args.js";
@@ -89,12 +92,23 @@ const pruneSeconds = (performance.now() - t0) / 1000 - timed.seconds;
 emit("pruning pass (reading the generated rows excluded)", config, pruneSeconds, "s");
 emit("contested candidates kept per query", config, problem.tieAhead.length / Q, "candidates");
 const queries = allQueries(problem);
-t0 = performance.now();
+/** Seconds per call of fn, the mean of `repeats` calls. */
+function secondsPerCall(repeats: number, fn: () => void): number {
+  const start = performance.now();
+  for (let i = 0; i < repeats; i++) fn();
+  return (performance.now() - start) / 1000 / repeats;
+}
+const threads = { ...config, threads: availableParallelism() };
+emit("objective evaluation, pruned, plain TS (baseline)", config, secondsPerCall(3, () => referenceMrr(problem, equalWeights, queries)), "s");
+emit("objective evaluation, pruned, native", threads, secondsPerCall(10, () => mrrAt(problem, equalWeights, queries)), "s");
+const generation = Array.from({ length: 12 }, (_, b) => equalWeights.map((w, m) => w * (1 + ((b * 7 + m) % 5))));
+emit("objective evaluation, pruned, native, per weight vector in a batch of 12 (a CMA-ES generation)", threads, secondsPerCall(3, () => mrrsAt(problem, generation, queries)) / 12, "s");
+const blend = new Blend(problem, equalWeights, queries);
+emit("line search along one weight, plain TS (baseline)", config, secondsPerCall(3, () => referenceLineSearch(blend, 0)), "s");
+emit("line search along one weight, native", threads, secondsPerCall(10, () => lineSearch(blend, 0)), "s");
 const equalMrr = mrrAt(problem, equalWeights, queries);
-emit("objective evaluation, pruned", config, (performance.now() - t0) / 1000, "s");
 emit("MRR, equal weights (baseline: the seed's blend)", config, equalMrr, "MRR");
-let bestSingle = 0;
-for (let m = 0; m < M; m++) bestSingle = Math.max(bestSingle, mrrAt(problem, equalWeights.map((_, k) => (k === m ? 1 : 0)), queries));
+const bestSingle = Math.max(...mrrsAt(problem, Array.from({ length: M }, (_, m) => equalWeights.map((_, k) => (k === m ? 1 : 0))), queries));
 emit("MRR, best single input (baseline)", config, bestSingle, "MRR");
 const active = Array.from({ length: M }, (_, m) => m);
 for (const method of cli.methods.split(",")) {

@@ -16,7 +16,8 @@ export interface CmaOptions {
   seed: number;
 }
 
-export function cmaEs(f: (x: Float64Array) => number, options: CmaOptions): Minimum {
+/** f evaluates a batch of points (a generation at a time, so it can share one pass over its data). */
+export function cmaEs(f: (xs: Float64Array[]) => ArrayLike<number>, options: CmaOptions): Minimum {
   const n = options.x0.length;
   const rng = new Rng(options.seed);
   const lambda = 4 + Math.floor(3 * Math.log(n));
@@ -39,12 +40,12 @@ export function cmaEs(f: (x: Float64Array) => number, options: CmaOptions): Mini
   const D = new Float64Array(n).fill(1); // sqrt of the eigenvalues
   const pc = new Float64Array(n);
   const ps = new Float64Array(n);
-  const best = { x: Float64Array.from(mean), fx: f(Float64Array.from(mean)) };
+  const best = { x: Float64Array.from(mean), fx: f([Float64Array.from(mean)])[0]! };
   let evaluations = 1;
   const z = Array.from({ length: lambda }, () => new Float64Array(n));
   const y = Array.from({ length: lambda }, () => new Float64Array(n)); // B·D·z
   const fit = new Float64Array(lambda);
-  const x = new Float64Array(n);
+  const x = Array.from({ length: lambda }, () => new Float64Array(n));
   for (let generation = 1; evaluations + lambda <= options.maxEvaluations; generation++) {
     for (let k = 0; k < lambda; k++) {
       for (let i = 0; i < n; i++) z[k]![i] = rng.normal();
@@ -52,11 +53,13 @@ export function cmaEs(f: (x: Float64Array) => number, options: CmaOptions): Mini
         let s = 0;
         for (let j = 0; j < n; j++) s += B[i * n + j]! * D[j]! * z[k]![j]!;
         y[k]![i] = s;
-        x[i] = mean[i]! + sigma * s;
+        x[k]![i] = mean[i]! + sigma * s;
       }
-      fit[k] = f(x);
+    }
+    fit.set(f(x));
+    for (let k = 0; k < lambda; k++) {
       if (fit[k]! < best.fx) {
-        best.x.set(x);
+        best.x.set(x[k]!);
         best.fx = fit[k]!;
       }
     }

@@ -13,8 +13,8 @@ import type { SplitName } from "../io/manifest.js";
 import { recordRun } from "../runs/index.js";
 import { crossValidate, relationGroupsOf, type FitSetting } from "./cross-validate.js";
 import { headGroupedFolds } from "./folds.js";
-import { mrrAt } from "./objective.js";
-import { buildRankProblem } from "./rank-problem.js";
+import { mrrsAt } from "./objective.js";
+import { buildRankProblem, type RowSource } from "./rank-problem.js";
 import { describeInput, featureFiles, InputRows, inputFamily, type InputFamily } from "./score-inputs.js";
 import { getSearchMethod } from "./search.js";
 import { EnsembleFiles, NormalisationSchema, type Ablation, type EnsembleInput, type EnsembleWeights, type Normalisation } from "./weights.js";
@@ -68,6 +68,11 @@ const LADDER: { label: string; families: InputFamily[] }[] = [
   { label: "+ candidate-list features", families: ["model", "smoothed", "deepwalk", "feature", "candidate-feature"] },
 ];
 
+/** The first `count` rows of a source. */
+function firstRows(source: RowSource, count: number): RowSource {
+  return { inputCount: source.inputCount, queries: count, width: source.width, read: (start, n, out) => source.read(start, n, out) };
+}
+
 export async function fitStage(input: FitStageInput): Promise<FitStageResult> {
   const t0 = performance.now();
   const search = getSearchMethod(input.search);
@@ -88,16 +93,17 @@ export async function fitStage(input: FitStageInput): Promise<FitStageResult> {
     }
     const expected = splitProvenance(ds, input.split);
     const rows = new InputRows(inputs, input.split, expected);
+    const fitQueries = Math.min(rows.queries, input.maxQueries ?? rows.queries);
     let problem;
     try {
       inputs.forEach((i, m) => {
         if (i.normalisation === "global-minmax") Object.assign(i, rows.range(m, 1024));
       });
-      problem = buildRankProblem(rows, queries.correctIndex);
+      // only the fitted queries are read and pruned (the demo fits on 5,000 of 20,000)
+      problem = buildRankProblem(firstRows(rows, fitQueries), queries.correctIndex.subarray(0, fitQueries));
     } finally {
       rows.close();
     }
-    const fitQueries = Math.min(problem.queries, input.maxQueries ?? problem.queries);
     const setting: FitSetting = {
       problem,
       relation: queries.relation,
@@ -111,10 +117,8 @@ export async function fitStage(input: FitStageInput): Promise<FitStageResult> {
     return await recordRun({ stage: "ensemble-fit", dataset: ds.name, config: { ...input, command: undefined }, command: input.command }, async (run) => {
       const fitted = crossValidate(setting, all);
       const allQueries = Int32Array.from({ length: fitQueries }, (_, q) => q);
-      const rowsOut: Ablation["rows"] = inputs.map((i, m) => {
-        const mrr = mrrAt(problem, all.map((k) => (k === m ? 1 : 0)), allQueries); // nothing fitted: held-out = in-sample
-        return { label: i.name, inputs: [i.name], heldOutMrr: mrr, inSampleMrr: mrr };
-      });
+      const singles = mrrsAt(problem, all.map((m) => all.map((k) => (k === m ? 1 : 0))), allQueries); // nothing fitted: held-out = in-sample
+      const rowsOut: Ablation["rows"] = inputs.map((i, m) => ({ label: i.name, inputs: [i.name], heldOutMrr: singles[m]!, inSampleMrr: singles[m]! }));
       let previous = "";
       for (const step of LADDER) {
         const active = all.filter((m) => step.families.includes(inputFamily(inputs[m]!)));
@@ -130,7 +134,7 @@ export async function fitStage(input: FitStageInput): Promise<FitStageResult> {
         dataset: ds.name,
         fingerprint: expected.fingerprint,
         split: input.split,
-        queries: problem.queries,
+        queries: rows.queries,
         fittedQueries: fitQueries,
         width: queries.width,
         inputs,

@@ -3,7 +3,7 @@
  *   coordinate   coordinate ascent with an exact line search per weight (objective.ts), rounds
  *                until a round gains nothing; deterministic
  *   nelder-mead  downhill simplex (nelder-mead.ts) on −MRR(|x|)
- *   cmaes        our CMA-ES (cma-es.ts) on −MRR(exp(x)), seeded
+ *   cmaes        our CMA-ES (cma-es.ts) on −MRR(exp(x)), seeded; a generation is one batched evaluation
  * Weights are non-negative (every normalised input is "higher = better") and returned summing to 1;
  * inputs outside `active` keep weight 0. The simplex and CMA-ES start from equal weights (the
  * seed's blend); coordinate ascent from the better of those and the best single input.
@@ -11,7 +11,7 @@
 import { KgcError } from "../core/errors.js";
 import { cmaEs } from "./cma-es.js";
 import { nelderMead } from "./nelder-mead.js";
-import { Blend, lineSearch, mrrAt, Objective } from "./objective.js";
+import { Blend, lineSearch, mrrAt, mrrsAt } from "./objective.js";
 import type { RankProblem } from "./rank-problem.js";
 
 export interface SearchTask {
@@ -40,21 +40,22 @@ function normalised(w: Float64Array): Float64Array {
 
 /** Equal weights, or the best single input when it beats them (so a fit never ends below it). */
 function bestStart(task: SearchTask): Float64Array {
-  let best = expand(task, task.active.map(() => 1), (v) => v);
-  let bestMrr = mrrAt(task.problem, best, task.queries);
+  const starts = [expand(task, task.active.map(() => 1), (v) => v)];
   for (const m of task.active) {
     const single = new Float64Array(task.problem.inputs);
     single[m] = 1;
-    const mrr = mrrAt(task.problem, single, task.queries);
-    if (mrr > bestMrr) [best, bestMrr] = [single, mrr];
+    starts.push(single);
   }
-  return normalised(best);
+  const mrrs = mrrsAt(task.problem, starts, task.queries); // one pass for all of them
+  let best = 0;
+  for (let i = 1; i < starts.length; i++) if (mrrs[i]! > mrrs[best]!) best = i;
+  return normalised(starts[best]!);
 }
 
 function coordinateAscent(task: SearchTask): Float64Array {
   if (task.active.length === 1) return normalised(expand(task, [1], (v) => v));
   const blend = new Blend(task.problem, bestStart(task), task.queries);
-  let mrr = blend.mrr();
+  let mrr = mrrAt(task.problem, blend.weights, task.queries);
   // rounds until one gains < 1e-5 MRR (a fraction of one query's rank on 20,000 queries), at most 10
   for (let round = 0; round < 10; round++) {
     const before = mrr;
@@ -72,8 +73,7 @@ function coordinateAscent(task: SearchTask): Float64Array {
 function simplexSearch(task: SearchTask): Float64Array {
   const x0 = task.active.map(() => 1);
   if (x0.length === 1) return normalised(expand(task, x0, Math.abs));
-  const objective = new Objective(task.problem, task.queries);
-  const found = nelderMead((x) => -objective.mrr(expand(task, x, Math.abs)), {
+  const found = nelderMead((x) => -mrrAt(task.problem, expand(task, x, Math.abs), task.queries), {
     x0,
     step: 0.5, // 50% first steps: MRR is flat over small ones
     maxEvaluations: 60 * (x0.length + 1),
@@ -85,8 +85,7 @@ function simplexSearch(task: SearchTask): Float64Array {
 function cmaesSearch(task: SearchTask): Float64Array {
   const n = task.active.length;
   if (n === 1) return normalised(expand(task, [0], Math.exp));
-  const objective = new Objective(task.problem, task.queries);
-  const found = cmaEs((x) => -objective.mrr(expand(task, x, Math.exp)), {
+  const found = cmaEs((xs) => mrrsAt(task.problem, xs.map((x) => expand(task, x, Math.exp)), task.queries).map((mrr) => -mrr), {
     x0: new Float64Array(n),
     sigma: 1,
     maxEvaluations: 60 * (n + 1),

@@ -13,6 +13,7 @@
 #include "common/scoring.h"
 #include "walk/walk-napi.h"
 #include "priors/priors-napi.h"
+#include "ensemble/objective-napi.h"
 
 using namespace kgc;
 
@@ -358,6 +359,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("peakFlops", Napi::Function::New(env, PeakFlops));
   walk::registerWalkFunctions(env, exports);
   priors::registerPriors(env, exports);
+  ensemble::registerEnsemble(env, exports);
   return exports;
 }
 

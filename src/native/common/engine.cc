@@ -335,6 +335,11 @@ void scoreShared(const Context& c, const int32_t* keep, const int32_t* rel, bool
 void scoreRows(const Context& c, const int32_t* keep, const int32_t* rel, bool tailSide, int B,
                const int32_t* cands, int K, float* S) {
   Work w;
+  scoreRows(c, w, keep, rel, tailSide, B, cands, K, S);
+}
+
+void scoreRows(const Context& c, Work& w, const int32_t* keep, const int32_t* rel, bool tailSide, int B,
+               const int32_t* cands, int K, float* S) {
   w.ids.resize(size_t(B) * (K + 1));
   std::memcpy(w.ids.data(), keep, sizeof(int32_t) * B);
   std::memcpy(w.ids.data() + B, cands, sizeof(int32_t) * B * K);

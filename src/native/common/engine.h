@@ -111,5 +111,9 @@ void scoreShared(const Context& c, const int32_t* keep, const int32_t* rel, bool
 // Scores each query against its own K candidates (cands [B, K]) -> S [B, K].
 void scoreRows(const Context& c, const int32_t* keep, const int32_t* rel, bool tailSide, int B,
                const int32_t* cands, int K, float* S);
+// The same with the caller's scratch: a thread scoring many slices reuses its buffers (tens of MB
+// per slice of 256 queries) instead of faulting fresh pages in for each.
+void scoreRows(const Context& c, Work& w, const int32_t* keep, const int32_t* rel, bool tailSide, int B,
+               const int32_t* cands, int K, float* S);
 
 }  // namespace kgc

@@ -13,10 +13,11 @@ void scoreParallel(const Context& c, const int32_t* keep, const int32_t* rel, bo
     // per-row mode: sub-slices bound the gathered candidate rows; shared mode: one call per slice,
     // so the N shared candidate rows are gathered once per thread
     const int step = K > 0 ? 256 : hi - lo;
+    Work w;
     for (int a = lo; a < hi; a += step) {
       const int b = std::min(hi, a + step);
       if (K > 0)
-        scoreRows(c, keep + a, rel + a, tailSide, b - a, cands + int64_t(a) * K, K, S + int64_t(a) * K);
+        scoreRows(c, w, keep + a, rel + a, tailSide, b - a, cands + int64_t(a) * K, K, S + int64_t(a) * K);
       else
         scoreShared(c, keep + a, rel + a, tailSide, b - a, cands, N, S + int64_t(a) * N);
     }

@@ -14,10 +14,10 @@ import { loadFeatures } from "../../../src/train/frozen-features.js";
 import { getInteraction } from "../../../src/models/registry.js";
 import { tinySpec } from "../../contract/fixtures.js";
 
-it("the addon exports exactly the functions binding.ts, walk-binding.ts and priors-binding.ts declare", () => {
+it("the addon exports exactly the functions binding.ts, walk-binding.ts, priors-binding.ts and ensemble-binding.ts declare", () => {
   const require = createRequire(import.meta.url);
   const raw = require(fileURLToPath(new URL("../../../../build/Release/kgc_native.node", import.meta.url))) as Record<string, unknown>;
-  assert.deepEqual(Object.keys(raw).sort(), ["buildInfo", "countOccurrences", "encodeRows", "gradients", "mapFile", "modelNames", "modelWidths", "peakFlops", "priorsBuild", "priorsFeatures", "priorsListCounts", "score", "scoreAsync", "sgnsStep", "smooth", "train", "trainSgns", "walkCorpus"]);
+  assert.deepEqual(Object.keys(raw).sort(), ["buildInfo", "countOccurrences", "encodeRows", "ensembleBlendUnits", "ensembleLineSearch", "gradients", "mapFile", "modelNames", "modelWidths", "peakFlops", "priorsBuild", "priorsFeatures", "priorsListCounts", "score", "scoreAsync", "sgnsStep", "smooth", "train", "trainSgns", "walkCorpus"]);
   assert.match(nativeBuildInfo().gemm, /^(openblas|builtin)$/);
 });
 
