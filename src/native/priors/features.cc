@@ -165,7 +165,7 @@ void oneQuery(const Tables& t, Scratch& s, int32_t h, int32_t r, int64_t query, 
   const double* mRtHr = t.mRtHr.data() + size_t(r) * R;
   const size_t U = s.uniq.size();
   for (size_t u = 0; u < U; u++) {
-    if (u + PREFETCH < U) __builtin_prefetch(&t.profile[t.node[size_t(row[s.uniq[u + PREFETCH]])].prof]);
+    if (u + PREFETCH < U) __builtin_prefetch(t.profile.data() + t.node[size_t(row[s.uniq[u + PREFETCH]])].prof);
     const int32_t j = s.uniq[u];
     const int32_t c = row[j];
     const Node& n = t.node[size_t(c)];
