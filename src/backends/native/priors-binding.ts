@@ -3,9 +3,10 @@
  * binding.ts, whose checks it reuses: every length, id range and CSR invariant is validated here
  * before a call crosses into C++, and problems throw KgcError.
  *
- * A PriorsHandle owns the C++ tables (relation profiles, R x R walk matrices, candidate-list
- * counts, per-thread scratch of ~16 bytes per entity) and borrows the CSR indptr and neighbor
- * arrays it was built from (not the relation arrays: the caller may drop those once it resolves).
+ * A PriorsHandle owns the C++ tables (16-byte node records with 32-bit offsets, relation profiles,
+ * R x R walk matrices, candidate-list counts, per-thread scratch of 16 bytes per entity) and
+ * borrows the CSR neighbor arrays it was built from (not indptr and relation: the caller may drop
+ * those once the build resolves).
  * Calls on one handle must not overlap (the C++ side refuses a second call while one runs).
  */
 import type { Csr } from "../../data/csr.js";
@@ -13,6 +14,9 @@ import { checkAdjacency, checkIds, checkLen, loadAddon, need } from "./binding.j
 
 /** Number of per-candidate features the kernel writes (the order of src/features/priors.ts). */
 export const NATIVE_PRIOR_FEATURES = 14;
+
+/** Edges the tables' 32-bit offsets hold (priors.h MAX_EDGES; profile entries are at most 2 per edge). */
+export const MAX_PRIOR_EDGES = 2 ** 31 - 1;
 
 declare const handleBrand: unique symbol;
 export interface PriorsHandle {
@@ -51,6 +55,7 @@ export async function nativePriorsBuild(out: Csr, inCsr: Csr, numEntities: numbe
   checkAdjacency(out, numEntities, numRelations, "csr-out");
   checkAdjacency(inCsr, numEntities, numRelations, "csr-in");
   need(out.neighbor.length === inCsr.neighbor.length, "csr-in", `has ${inCsr.neighbor.length} edges, csr-out ${out.neighbor.length}`);
+  need(out.neighbor.length <= MAX_PRIOR_EDGES, "csr-out", `has ${out.neighbor.length} edges; the priors tables' 32-bit offsets hold at most ${MAX_PRIOR_EDGES}`);
   const h = await addon().priorsBuild(out, inCsr, numEntities, numRelations, threads);
   const handle = { numEntities, numRelations, countedQueries: 0, countedWidth: 0 } as PriorsHandle;
   raw.set(handle, h);

@@ -24,54 +24,76 @@ struct Query {
   double* acc(int f) { return s.acc.data() + size_t(f) * size_t(K); }
 };
 
-// Adds w[e] * P(e, c) to feature f for each candidate c, over walks c -(cand side)- e:
-// candSide: edges of c to walk (out: c -> e, in: e -> c); weight of an edge = w[e] / norm(e).
-// From h's side: for e in list, edges of e in the opposite direction, keep the candidates.
-// costCand / costH: the number of edges each side would visit.
-void twoStep(Query& q, int f, const std::vector<float>& w, const std::vector<int32_t>& list, bool candWalksOut,
-             bool normByIn, int64_t costCand, int64_t costH) {
+// One two-step walk feature h - e - c: feature f gets, for each candidate c, the sum over its
+// edges to e of mark[e].*w / norm(e); `list` holds the e with a nonzero weight.
+struct Walk {
+  int f;
+  float Mark::*w;
+  const std::vector<int32_t>* list;
+};
+
+// The walks whose last step reaches the candidate through the candidate's out-edges (c -> e,
+// norm = in-degree of e) or in-edges (e -> c, norm = out-degree of e). From the candidates' side
+// one pass over each candidate's edges serves all of them (one Mark record per edge); from h's
+// side each walk visits the opposite-direction edges of its own list. The cheaper in edges
+// visited is taken: mixing sides never beats the candidate side, which costs the same for one walk
+// or all.
+void walksTo(Query& q, bool candWalksOut, const Walk* walks, int n, int64_t costCand) {
   const Tables& t = q.t;
   Scratch& s = q.s;
-  double* a = q.acc(f);
-  auto norm = [&](int32_t e) { return double(normByIn ? t.inDeg(e) : t.outDeg(e)); };
+  const Mark* mark = s.mark.data();
+  auto norm = [&](int32_t e) { return double(candWalksOut ? t.inDeg(e) : t.outDeg(e)); };
+  int64_t costH = 0;
+  for (int i = 0; i < n; i++)
+    for (int32_t e : *walks[i].list) costH += candWalksOut ? t.outDeg(e) : t.inDeg(e);
   if (costCand <= costH) {
-    const Adjacency& adj = candWalksOut ? t.out : t.in;
+    const int32_t* nbr = candWalksOut ? t.outNeighbor : t.inNeighbor;
+    double* a[3];
+    for (int i = 0; i < n; i++) a[i] = q.acc(walks[i].f);
     for (int32_t j : s.uniq) {
-      const int32_t c = q.row[j];
-      double sum = 0;
-      for (int64_t k = int64_t(adj.indptr[c]); k < int64_t(adj.indptr[c + 1]); k++) {
-        const int32_t e = adj.neighbor[k];
-        if (w[size_t(e)] != 0.0f) sum += w[size_t(e)] / norm(e);
+      const Node* c = &t.node[size_t(q.row[j])];
+      const uint32_t lo = candWalksOut ? c[0].out : c[0].in, hi = candWalksOut ? c[1].out : c[1].in;
+      double sum[3] = {0, 0, 0};
+      for (uint32_t k = lo; k < hi; k++) {
+        const int32_t e = nbr[k];
+        if (!s.weighted.has(e)) continue;
+        const Mark& m = mark[size_t(e)];
+        bool any = false;
+        for (int i = 0; i < n; i++) any |= m.*(walks[i].w) != 0.0f;
+        if (!any) continue;
+        const double d = norm(e);
+        for (int i = 0; i < n; i++) sum[i] += m.*(walks[i].w) / d;
       }
-      a[j] += sum;
+      for (int i = 0; i < n; i++) a[i][j] += sum[i];
     }
   } else {
-    const Adjacency& adj = candWalksOut ? t.in : t.out;
-    for (int32_t e : list) {
-      const double x = w[size_t(e)] / norm(e);
-      for (int64_t k = int64_t(adj.indptr[e]); k < int64_t(adj.indptr[e + 1]); k++) {
-        const int32_t sl = s.slot[size_t(adj.neighbor[k])];
-        if (sl != 0) a[sl - 1] += x;
+    const int32_t* nbr = candWalksOut ? t.inNeighbor : t.outNeighbor;
+    for (int i = 0; i < n; i++) {
+      double* a = q.acc(walks[i].f);
+      for (int32_t e : *walks[i].list) {
+        const double x = mark[size_t(e)].*(walks[i].w) / norm(e);
+        const Node* ne = &t.node[size_t(e)];
+        const uint32_t lo = candWalksOut ? ne[0].in : ne[0].out, hi = candWalksOut ? ne[1].in : ne[1].out;
+        for (uint32_t k = lo; k < hi; k++)
+          if (s.candidate.has(nbr[k])) a[mark[size_t(nbr[k])].slot - 1] += x;
       }
     }
   }
 }
 
-// w[e] += 1/deg(h) for each edge of h in `adj` (a transition probability out of h); records e.
-void spread(const Adjacency& adj, int32_t h, std::vector<float>& w, std::vector<int32_t>& list) {
-  const int64_t lo = int64_t(adj.indptr[h]), hi = int64_t(adj.indptr[h + 1]);
+// mark[e].*w += 1/deg(h) for each edge of h (out: h -> e, else e -> h): a transition probability
+// out of h; records each e once in list.
+void spread(const Tables& t, bool outEdges, int32_t h, Scratch& s, float Mark::*w, std::vector<int32_t>& list) {
+  const Node* nh = &t.node[size_t(h)];
+  const uint32_t lo = outEdges ? nh[0].out : nh[0].in, hi = outEdges ? nh[1].out : nh[1].in;
+  const int32_t* nbr = outEdges ? t.outNeighbor : t.inNeighbor;
   const float p = float(1.0 / double(hi - lo));
-  for (int64_t k = lo; k < hi; k++) {
-    const int32_t e = adj.neighbor[k];
-    if (w[size_t(e)] == 0.0f) list.push_back(e);
-    w[size_t(e)] += p;
+  for (uint32_t k = lo; k < hi; k++) {
+    Mark& m = s.mark[size_t(nbr[k])];
+    if (m.*w == 0.0f) list.push_back(nbr[k]);
+    m.*w += p;
+    s.weighted.set(nbr[k]);
   }
-}
-
-int64_t sumDeg(const Tables& t, const std::vector<int32_t>& list, bool in) {
-  int64_t s = 0;
-  for (int32_t e : list) s += in ? t.inDeg(e) : t.outDeg(e);
-  return s;
 }
 
 // Count of candidate c of `query` in its group's pooled lists: the stored count, or (not stored:
@@ -83,6 +105,10 @@ int32_t listCount(const ListCounts& lc, int64_t query, int32_t c, int32_t rowMul
   return (it != hi && *it == c) ? lc.count[size_t(it - lc.entity.begin())] : rowMult;
 }
 
+// Candidates this far ahead are prefetched in the per-candidate loops: their records are random
+// reads, and each candidate's work is too short for the hardware to overlap the misses alone.
+constexpr int PREFETCH = 8;
+
 void oneQuery(const Tables& t, Scratch& s, int32_t h, int32_t r, int64_t query, const int32_t* row, int K, float* const* out,
               int64_t outOffset, int hubLimit) {
   Query q{t, s, row, K};
@@ -90,63 +116,70 @@ void oneQuery(const Tables& t, Scratch& s, int32_t h, int32_t r, int64_t query, 
   s.mult.assign(size_t(K), 0);
   s.acc.assign(size_t(NUM_FEATURES) * size_t(K), 0.0);
   for (int j = 0; j < K; j++) {
-    int32_t& sl = s.slot[size_t(row[j])];
+    if (j + PREFETCH < K) {
+      __builtin_prefetch(&s.mark[size_t(row[j + PREFETCH])]);
+      __builtin_prefetch(&t.node[size_t(row[j + PREFETCH])]);
+    }
+    int32_t& sl = s.mark[size_t(row[j])].slot;
     if (sl == 0) {
       sl = j + 1;
       s.uniq.push_back(j);
+      s.candidate.set(row[j]);
     }
     s.mult[size_t(sl - 1)]++;
   }
-  spread(t.out, h, s.wOut, s.lOut);  // wOut[e] = P_HT(h, e)
-  spread(t.in, h, s.wIn, s.lIn);     // wIn[e]  = P_TH(h, e)
+  spread(t, true, h, s, &Mark::wOut, s.lOut);  // wOut[e] = P_HT(h, e)
+  spread(t, false, h, s, &Mark::wIn, s.lIn);   // wIn[e]  = P_TH(h, e)
   int64_t candOut = 0, candIn = 0;
   for (int32_t j : s.uniq) {
     candOut += t.outDeg(row[j]);
     candIn += t.inDeg(row[j]);
+    q.acc(HT)[j] = s.mark[size_t(row[j])].wOut;
+    q.acc(TH)[j] = s.mark[size_t(row[j])].wIn;
   }
-  const int64_t lOutIn = sumDeg(t, s.lOut, true), lOutOut = sumDeg(t, s.lOut, false);
-  const int64_t lInIn = sumDeg(t, s.lIn, true), lInOut = sumDeg(t, s.lIn, false);
-
-  for (int32_t j : s.uniq) {
-    q.acc(HT)[j] = s.wOut[size_t(row[j])];
-    q.acc(TH)[j] = s.wIn[size_t(row[j])];
-  }
-  twoStep(q, HT_TH, s.wOut, s.lOut, true, true, candOut, lOutIn);   // h -> e <- c
-  twoStep(q, TH_TH, s.wIn, s.lIn, true, true, candOut, lInIn);      // h <- e <- c
-  twoStep(q, TH_HT, s.wIn, s.lIn, false, false, candIn, lInOut);    // h <- e -> c
-  twoStep(q, HT_HT, s.wOut, s.lOut, false, false, candIn, lOutOut); // h -> e -> c
 
   // ht-th-ht: wQ[h'] = sum over non-hub tails e of h of P_HT(h, e) P_TH(e, h'), then one more step
   for (int32_t e : s.lOut) {
     const int64_t d = t.inDeg(e);
     if (d > hubLimit) continue;
-    const float x = float(double(s.wOut[size_t(e)]) / double(d));
-    for (int64_t k = int64_t(t.in.indptr[e]); k < int64_t(t.in.indptr[e + 1]); k++) {
-      const int32_t x2 = t.in.neighbor[k];
-      if (s.wQ[size_t(x2)] == 0.0f) s.lQ.push_back(x2);
-      s.wQ[size_t(x2)] += x;
+    const float x = float(double(s.mark[size_t(e)].wOut) / double(d));
+    for (uint32_t k = t.node[size_t(e)].in; k < t.node[size_t(e) + 1].in; k++) {
+      Mark& m = s.mark[size_t(t.inNeighbor[k])];
+      if (m.wQ == 0.0f) s.lQ.push_back(t.inNeighbor[k]);
+      m.wQ += x;
+      s.weighted.set(t.inNeighbor[k]);
     }
   }
-  twoStep(q, HT_TH_HT, s.wQ, s.lQ, false, false, candIn, sumDeg(t, s.lQ, false));  // h' -> c
+  const Walk viaOut[2] = {{HT_TH, &Mark::wOut, &s.lOut},   // h -> e <- c
+                          {TH_TH, &Mark::wIn, &s.lIn}};    // h <- e <- c
+  const Walk viaIn[3] = {{TH_HT, &Mark::wIn, &s.lIn},      // h <- e -> c
+                         {HT_HT, &Mark::wOut, &s.lOut},    // h -> e -> c
+                         {HT_TH_HT, &Mark::wQ, &s.lQ}};    // h' -> c
+  walksTo(q, true, viaOut, 2, candOut);
+  walksTo(q, false, viaIn, 3, candIn);
 
   // relation features from each candidate's relation profiles and the R x R matrices
   const size_t R = size_t(t.R);
   const double* mRtTr = t.mRtTr.data() + size_t(r) * R;
   const double* mRhHr = t.mRhHr.data() + size_t(r) * R;
   const double* mRtHr = t.mRtHr.data() + size_t(r) * R;
-  for (int32_t j : s.uniq) {
+  const size_t U = s.uniq.size();
+  for (size_t u = 0; u < U; u++) {
+    if (u + PREFETCH < U) __builtin_prefetch(t.profile.data() + t.node[size_t(row[s.uniq[u + PREFETCH]])].prof);
+    const int32_t j = s.uniq[u];
     const int32_t c = row[j];
+    const Node& n = t.node[size_t(c)];
+    const ProfileEntry* in = t.profile.data() + n.prof;
+    const ProfileEntry* outEnd = t.profile.data() + t.node[size_t(c) + 1].prof;
     double rtTrRt = 0, rhHrRt = 0, rtHrRh = 0;
-    for (int64_t a = t.inProf.start[size_t(c)]; a < t.inProf.start[size_t(c) + 1]; a++) {
-      const ProfileEntry x = t.inProf.entry[size_t(a)];  // x.p = P_RT(x.rel, c)
-      rtTrRt += mRtTr[x.rel] * x.p;
-      rhHrRt += mRhHr[x.rel] * x.p;
-      if (x.rel == r) q.acc(RT)[j] = x.p;
+    for (const ProfileEntry* x = in; x < in + n.nInProf; x++) {  // x->p = P_RT(x->rel, c)
+      rtTrRt += mRtTr[x->rel] * x->p;
+      rhHrRt += mRhHr[x->rel] * x->p;
+      if (x->rel == r) q.acc(RT)[j] = x->p;
     }
-    for (int64_t a = t.outProf.start[size_t(c)]; a < t.outProf.start[size_t(c) + 1]; a++) {
-      const ProfileEntry x = t.outProf.entry[size_t(a)];  // x.p = P_RH(x.rel, c)
-      rtHrRh += mRtHr[x.rel] * x.p;
-      if (x.rel == r) q.acc(RH)[j] = x.p;
+    for (const ProfileEntry* x = in + n.nInProf; x < outEnd; x++) {  // x->p = P_RH(x->rel, c)
+      rtHrRh += mRtHr[x->rel] * x->p;
+      if (x->rel == r) q.acc(RH)[j] = x->p;
     }
     q.acc(RT_TR_RT)[j] = rtTrRt;
     q.acc(RH_HR_RT)[j] = rhHrRt;
@@ -156,13 +189,19 @@ void oneQuery(const Tables& t, Scratch& s, int32_t h, int32_t r, int64_t query, 
   }
 
   for (int j = 0; j < K; j++) {
-    const size_t first = size_t(s.slot[size_t(row[j])] - 1);
+    const size_t first = size_t(s.mark[size_t(row[j])].slot - 1);
     for (int f = 0; f < NUM_FEATURES; f++) out[f][outOffset + j] = float(q.acc(f)[first]);
   }
-  for (int32_t j : s.uniq) s.slot[size_t(row[j])] = 0;
-  for (int32_t e : s.lOut) s.wOut[size_t(e)] = 0.0f;
-  for (int32_t e : s.lIn) s.wIn[size_t(e)] = 0.0f;
-  for (int32_t e : s.lQ) s.wQ[size_t(e)] = 0.0f;
+  for (int32_t j : s.uniq) {
+    s.mark[size_t(row[j])].slot = 0;
+    s.candidate.clear(row[j]);
+  }
+  for (const std::vector<int32_t>* l : {&s.lOut, &s.lIn, &s.lQ}) {
+    for (int32_t e : *l) {
+      s.mark[size_t(e)] = Mark{};  // its slot is already 0
+      s.weighted.clear(e);
+    }
+  }
   s.lOut.clear();
   s.lIn.clear();
   s.lQ.clear();
@@ -173,18 +212,15 @@ void oneQuery(const Tables& t, Scratch& s, int32_t h, int32_t r, int64_t query, 
 void computeFeatures(Tables& t, const int32_t* head, const int32_t* rel, int64_t queryStart, int B,
                      const int32_t* cands, int K, float* const* out, int hubLimit, int threads) {
   if (t.scratch.size() < size_t(threads)) t.scratch.resize(size_t(threads));
-  for (int tid = 0; tid < threads; tid++) {
-    Scratch& s = t.scratch[size_t(tid)];
-    if (s.slot.size() != size_t(t.E)) {  // sized once per handle: E floats x 3 + E ints per thread
-      s.wOut.assign(size_t(t.E), 0.0f);
-      s.wIn.assign(size_t(t.E), 0.0f);
-      s.wQ.assign(size_t(t.E), 0.0f);
-      s.slot.assign(size_t(t.E), 0);
-    }
-  }
   std::atomic<int> next{0};
   runThreads(threads, [&](int tid) {
     Scratch& s = t.scratch[size_t(tid)];
+    // once per handle and thread (16 bytes x E), zeroed on the thread that uses it, in parallel
+    if (s.mark.size() != size_t(t.E)) {
+      s.mark.assign(size_t(t.E), Mark{});
+      s.weighted.w.assign(size_t(t.E) / 64 + 1, 0);
+      s.candidate.w.assign(size_t(t.E) / 64 + 1, 0);
+    }
     for (;;) {
       const int i = next.fetch_add(1);
       if (i >= B) break;

@@ -13,7 +13,7 @@ namespace {
 
 struct Handle {
   Tables t;
-  Napi::ObjectReference keep[4];  // out/in indptr and neighbor arrays (not the relation arrays)
+  Napi::ObjectReference keep[2];  // the out/in neighbor arrays (not indptr and relation: read at build only)
 };
 
 [[noreturn]] void fail(Napi::Env env, const std::string& msg) { throw Napi::TypeError::New(env, "kgc native priors: " + msg); }
@@ -75,13 +75,9 @@ class HandleWorker : public Napi::AsyncWorker {
 
 class BuildWorker : public HandleWorker {
  public:
-  BuildWorker(Napi::Env env, std::unique_ptr<Handle> owned, int threads)
-      : HandleWorker(env, owned.get(), env.Undefined()), owned_(std::move(owned)), threads_(threads) {}
-  void Execute() override {
-    buildTables(h_->t, threads_);
-    h_->t.out.relation = nullptr;  // not read again: JS may free them
-    h_->t.in.relation = nullptr;
-  }
+  BuildWorker(Napi::Env env, std::unique_ptr<Handle> owned, const Adjacency& out, const Adjacency& in, int threads)
+      : HandleWorker(env, owned.get(), env.Undefined()), owned_(std::move(owned)), out_(out), in_(in), threads_(threads) {}
+  void Execute() override { buildTables(h_->t, out_, in_, threads_); }
 
  protected:
   Napi::Value result() override {
@@ -90,10 +86,11 @@ class BuildWorker : public HandleWorker {
 
  private:
   std::unique_ptr<Handle> owned_;
+  Adjacency out_, in_;
   int threads_;
 
  public:
-  Napi::ObjectReference keepRelation[2];  // alive until the build is done
+  Napi::ObjectReference keepCsr[4];  // indptr and relation of both directions, alive until the build is done
 };
 
 // build(out, in, numEntities, numRelations, threads) -> Promise<handle>
@@ -104,15 +101,16 @@ Napi::Value Build(const Napi::CallbackInfo& info) {
   h->t.R = info[3].ToNumber().Int32Value();
   const int threads = info[4].ToNumber().Int32Value();
   if (h->t.E <= 0 || h->t.R <= 0 || threads < 1 || threads > 256) fail(env, "bad sizes/threads");
-  h->t.out = adjacencyArg(env, info[0].As<Napi::Object>(), h->t.E);
-  h->t.in = adjacencyArg(env, info[1].As<Napi::Object>(), h->t.E);
+  const Adjacency out = adjacencyArg(env, info[0].As<Napi::Object>(), h->t.E);
+  const Adjacency in = adjacencyArg(env, info[1].As<Napi::Object>(), h->t.E);
+  if (out.indptr[h->t.E] > double(MAX_EDGES)) fail(env, "more edges than the 32-bit offsets of the tables hold");
+  for (int d = 0; d < 2; d++) h->keep[d] = Napi::Persistent(info[d].As<Napi::Object>().Get("neighbor").As<Napi::Object>());
+  auto* w = new BuildWorker(env, std::move(h), out, in, threads);
   for (int d = 0; d < 2; d++) {
     const Napi::Object csr = info[d].As<Napi::Object>();
-    h->keep[2 * d] = Napi::Persistent(csr.Get("indptr").As<Napi::Object>());
-    h->keep[2 * d + 1] = Napi::Persistent(csr.Get("neighbor").As<Napi::Object>());
+    w->keepCsr[2 * d] = Napi::Persistent(csr.Get("indptr").As<Napi::Object>());
+    w->keepCsr[2 * d + 1] = Napi::Persistent(csr.Get("relation").As<Napi::Object>());
   }
-  auto* w = new BuildWorker(env, std::move(h), threads);
-  for (int d = 0; d < 2; d++) w->keepRelation[d] = Napi::Persistent(info[d].As<Napi::Object>().Get("relation").As<Napi::Object>());
   return HandleWorker::start(env, w);
 }
 

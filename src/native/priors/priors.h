@@ -28,16 +28,25 @@ enum Feature : int {
   NUM_FEATURES
 };
 
-// Per entity and direction: the distinct relations of its edges (ascending), each with its
-// probability given the relation: P_RT(r, e) for in-edges, P_RH(r, e) for out-edges. Relation and
-// probability sit side by side so one candidate's profile is one cache line or two.
+// The largest edge count the 32-bit offsets of Node hold (profile entries <= 2 x edges).
+constexpr int64_t MAX_EDGES = (int64_t(1) << 31) - 1;
+
+// Everything a query reads about one entity, in one 16-byte record, so that a candidate costs one
+// cache miss here instead of one per array (CSR indptr out and in, profile starts in and out: the
+// per-candidate loads dominated the profile). Degrees and the out-profile's end come from node[e+1].
+// 32-bit offsets: WikiKG90M has 504M edges; a graph over MAX_EDGES is refused at build.
+struct Node {
+  uint32_t out;      // first out-edge of e in outNeighbor
+  uint32_t in;       // first in-edge of e in inNeighbor
+  uint32_t prof;     // first profile entry of e: its in-profile, then its out-profile
+  uint32_t nInProf;  // entries of the in-profile
+};
+
+// One profile entry: a distinct relation of the entity's edges (ascending within each profile) and
+// its probability given the relation: P_RT(r, e) in the in-profile, P_RH(r, e) in the out-profile.
 struct ProfileEntry {
   int32_t rel;
   float p;
-};
-struct Profile {
-  std::vector<int64_t> start;        // [E + 1]
-  std::vector<ProfileEntry> entry;   // [entries]
 };
 
 // How often each candidate recurs in the pooled candidate lists of the queries sharing a key
@@ -52,35 +61,58 @@ struct ListCounts {
   bool ready = false;
 };
 
-// One thread's scratch, sized E once and reset sparsely after every query.
-struct Scratch {
-  std::vector<float> wOut, wIn, wQ;  // [E] P_HT(h, ·), P_TH(h, ·), Q[h, ·]
-  std::vector<int32_t> slot;         // [E] 1 + first index of the entity in the row, 0 if absent
+// One thread's per-query marks on an entity, side by side so that a walk step reads one record.
+struct Mark {
+  float wOut;    // P_HT(h, e)
+  float wIn;     // P_TH(h, e)
+  float wQ;      // Q[h, e] of ht-th-ht
+  int32_t slot;  // 1 + first index of e in the query's candidate row, 0 if absent
+};
+
+// Bit e of a Bits: is entity e set. 1 bit per entity (11 MB per thread on WikiKG90M) stays in the
+// caches where the 16-byte Mark records (1.4 GB) cannot: walks test the bit first, and most walk
+// steps land on an entity with no mark.
+struct Bits {
+  std::vector<uint64_t> w;  // [E / 64 + 1]
+  bool has(int32_t e) const { return (w[size_t(e) >> 6] >> (e & 63)) & 1; }
+  void set(int32_t e) { w[size_t(e) >> 6] |= uint64_t(1) << (e & 63); }
+  void clear(int32_t e) { w[size_t(e) >> 6] = 0; }  // the whole word: callers clear every set entity
+};
+
+// One thread's scratch, sized E once and reset sparsely after every query. Aligned to a cache line
+// so that one thread's push_backs never share a line with another thread's vector headers.
+struct alignas(64) Scratch {
+  std::vector<Mark> mark;  // [E]
+  Bits weighted;           // e has a nonzero wOut, wIn or wQ
+  Bits candidate;          // e is in the query's candidate row
   std::vector<int32_t> lOut, lIn, lQ, uniq;
-  std::vector<int32_t> mult;         // [K] multiplicity of each first index
-  std::vector<double> acc;           // [NUM_FEATURES, K]
+  std::vector<int32_t> mult;  // [K] multiplicity of each first index
+  std::vector<double> acc;    // [NUM_FEATURES, K]
 };
 
 struct Tables {
   int64_t E = 0;
   int R = 0;
-  // borrowed from JS (indptr and neighbor kept alive by the N-API handle); the relation arrays are
-  // read by buildTables only and set to null after it, so JS may free them (4 GB on WikiKG90M)
-  Adjacency out, in;
-  std::vector<double> relCount;  // [R]
-  Profile outProf, inProf;
+  std::vector<Node> node;  // [E + 1]
+  // borrowed from JS, kept alive by the N-API handle; the CSR indptr and relation arrays are read
+  // by buildTables only, so JS may free them once it resolves (5.4 GB on WikiKG90M)
+  const int32_t* outNeighbor = nullptr;  // [edges]
+  const int32_t* inNeighbor = nullptr;   // [edges]
+  std::vector<double> relCount;          // [R]
+  std::vector<ProfileEntry> profile;     // [entries], located by Node::prof
   // [R, R] relation-to-relation walk matrices (see priors.ts)
   std::vector<double> mRtTr, mRtHr, mRhHr;
   ListCounts byRelation, byHead;
   std::vector<Scratch> scratch;  // one per thread
   std::atomic<bool> busy{false};
 
-  int64_t outDeg(int32_t e) const { return int64_t(out.indptr[e + 1] - out.indptr[e]); }
-  int64_t inDeg(int32_t e) const { return int64_t(in.indptr[e + 1] - in.indptr[e]); }
+  int64_t outDeg(int32_t e) const { return int64_t(node[size_t(e) + 1].out) - int64_t(node[size_t(e)].out); }
+  int64_t inDeg(int32_t e) const { return int64_t(node[size_t(e) + 1].in) - int64_t(node[size_t(e)].in); }
 };
 
-// Degree profiles and the three R x R matrices, on `threads` threads.
-void buildTables(Tables& t, int threads);
+// Node records, profiles and the three R x R matrices from both CSR directions, on `threads` threads.
+// Adjacency::indptr and ::relation are read here only.
+void buildTables(Tables& t, const Adjacency& out, const Adjacency& in, int threads);
 
 // Candidate-list counts of one split: rel/head [Q], cands [Q, K].
 void buildListCounts(Tables& t, const int32_t* rel, const int32_t* head, int64_t Q, const int32_t* cands, int K,

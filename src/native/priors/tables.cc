@@ -38,46 +38,69 @@ void forEntities(int64_t E, int threads, const Fn& fn) {
   });
 }
 
-void buildProfile(const Adjacency& a, int64_t E, int R, int threads, Profile& p) {
-  p.start.assign(size_t(E) + 1, 0);
-  std::vector<std::vector<int32_t>> cnt(static_cast<size_t>(threads), std::vector<int32_t>(size_t(R), 0));
+// Node records and profiles: pass 1 counts each entity's distinct relations per direction, a
+// prefix sum places them, pass 2 writes (relation, count) entries and sums c(r) per thread.
+void buildNodes(Tables& t, const Adjacency& out, const Adjacency& in, int threads) {
+  const int64_t E = t.E;
+  const size_t R = size_t(t.R);
+  t.node.assign(size_t(E) + 1, Node{});
+  std::vector<std::vector<int32_t>> cnt(static_cast<size_t>(threads), std::vector<int32_t>(R, 0));
   std::vector<std::vector<int32_t>> touched(static_cast<size_t>(threads));
   forEntities(E, threads, [&](int64_t e, int tid) {
-    relationCounts(a, e, cnt[tid], touched[tid]);
-    p.start[size_t(e) + 1] = int64_t(touched[tid].size());
+    Node& n = t.node[size_t(e)];
+    n.out = uint32_t(out.indptr[e]);
+    n.in = uint32_t(in.indptr[e]);
+    relationCounts(in, e, cnt[tid], touched[tid]);
+    n.nInProf = uint32_t(touched[tid].size());
+    for (int32_t r : touched[tid]) cnt[tid][r] = 0;
+    relationCounts(out, e, cnt[tid], touched[tid]);
+    n.prof = n.nInProf + uint32_t(touched[tid].size());  // a count until the prefix sum below
     for (int32_t r : touched[tid]) cnt[tid][r] = 0;
   });
-  for (int64_t e = 0; e < E; e++) p.start[size_t(e) + 1] += p.start[size_t(e)];
-  p.entry.resize(size_t(p.start[size_t(E)]));
+  uint32_t at = 0;
+  for (int64_t e = 0; e < E; e++) {
+    const uint32_t n = t.node[size_t(e)].prof;
+    t.node[size_t(e)].prof = at;
+    at += n;
+  }
+  t.node[size_t(E)] = {uint32_t(out.indptr[E]), uint32_t(in.indptr[E]), at, 0};
+  t.profile.resize(at);
+  std::vector<std::vector<double>> relPart(static_cast<size_t>(threads), std::vector<double>(R, 0.0));
   forEntities(E, threads, [&](int64_t e, int tid) {
-    relationCounts(a, e, cnt[tid], touched[tid]);
-    int64_t at = p.start[size_t(e)];
-    for (int32_t r : touched[tid]) {
-      p.entry[size_t(at++)] = {r, float(cnt[tid][r])};  // a count until buildTables divides by c(r)
-      cnt[tid][r] = 0;
+    ProfileEntry* dst = t.profile.data() + t.node[size_t(e)].prof;
+    for (const Adjacency* a : {&in, &out}) {
+      relationCounts(*a, e, cnt[tid], touched[tid]);
+      for (int32_t r : touched[tid]) {
+        *dst++ = {r, float(cnt[tid][r])};  // a count until buildTables divides by c(r)
+        if (a == &in) relPart[size_t(tid)][size_t(r)] += cnt[tid][r];
+        cnt[tid][r] = 0;
+      }
     }
   });
+  t.relCount.assign(R, 0.0);
+  for (const std::vector<double>& p : relPart)
+    for (size_t r = 0; r < R; r++) t.relCount[r] += p[r];
 }
 
 }  // namespace
 
-void buildTables(Tables& t, int threads) {
+void buildTables(Tables& t, const Adjacency& out, const Adjacency& in, int threads) {
   const int64_t E = t.E;
   const size_t R = size_t(t.R);
-  buildProfile(t.out, E, t.R, threads, t.outProf);
-  buildProfile(t.in, E, t.R, threads, t.inProf);
-  t.relCount.assign(R, 0.0);
-  for (const ProfileEntry& x : t.inProf.entry) t.relCount[size_t(x.rel)] += x.p;
+  buildNodes(t, out, in, threads);
+  t.outNeighbor = out.neighbor;
+  t.inNeighbor = in.neighbor;
 
   // M[r, r'] sums over every entity e of (left weight of r at e) x (right weight of r' at e);
   // one partial matrix per thread, added at the end (R = 1,315 on WikiKG90M: 14 MB each). The
   // profiles still hold counts here: c(r at e) / c(r) on the left, c(r' at e) / deg(e) on the right.
   std::vector<std::vector<double>> part(static_cast<size_t>(threads) * 3, std::vector<double>(R * R, 0.0));
   forEntities(E, threads, [&](int64_t e, int tid) {
-    const ProfileEntry* in = t.inProf.entry.data() + t.inProf.start[size_t(e)];
-    const ProfileEntry* out = t.outProf.entry.data() + t.outProf.start[size_t(e)];
-    const int64_t nIn = t.inProf.start[size_t(e) + 1] - t.inProf.start[size_t(e)];
-    const int64_t nOut = t.outProf.start[size_t(e) + 1] - t.outProf.start[size_t(e)];
+    const Node& n = t.node[size_t(e)];
+    const ProfileEntry* in = t.profile.data() + n.prof;
+    const ProfileEntry* out = in + n.nInProf;
+    const int64_t nIn = n.nInProf;
+    const int64_t nOut = int64_t(t.node[size_t(e) + 1].prof) - int64_t(n.prof) - nIn;
     const double inDeg = double(t.inDeg(int32_t(e))), outDeg = double(t.outDeg(int32_t(e)));
     double* rtTr = part[size_t(tid) * 3].data();
     double* rtHr = part[size_t(tid) * 3 + 1].data();
@@ -103,8 +126,12 @@ void buildTables(Tables& t, int threads) {
     }
   }
   // counts -> probabilities given the relation: P_RT(r, e) in, P_RH(r, e) out
-  for (Profile* p : {&t.inProf, &t.outProf})
-    for (ProfileEntry& x : p->entry) x.p = float(double(x.p) / t.relCount[size_t(x.rel)]);
+  forEntities(E, threads, [&](int64_t e, int) {
+    for (uint32_t a = t.node[size_t(e)].prof; a < t.node[size_t(e) + 1].prof; a++) {
+      ProfileEntry& x = t.profile[a];
+      x.p = float(double(x.p) / t.relCount[size_t(x.rel)]);
+    }
+  });
 }
 
 namespace {
