@@ -7,6 +7,7 @@ import { registerEnsembleCommand } from "./commands/ensemble.js";
 import { registerEvalCommand } from "./commands/eval.js";
 import { registerEvaluateCommand } from "./commands/evaluate.js";
 import { registerFeaturesCommand } from "./commands/features.js";
+import { registerMergeCommand } from "./commands/merge.js";
 import { registerPredictCommand } from "./commands/predict.js";
 import { registerReportCommand } from "./commands/report.js";
 import { registerRunsCommand } from "./commands/runs.js";
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerSmoothCommand(program);
   registerFeaturesCommand(program);
   registerEnsembleCommand(program);
+  registerMergeCommand(program);
   registerEvaluateCommand(program);
   registerSubmitCommand(program);
   registerPredictCommand(program);

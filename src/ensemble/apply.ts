@@ -8,8 +8,9 @@
 import { join } from "node:path";
 import { KgcError } from "../core/errors.js";
 import { startProgress } from "../core/progress.js";
+import { formatShard, shardPath, shardRange, type Shard } from "../core/shard.js";
 import { openDataset } from "../data/dataset.js";
-import { splitProvenance } from "../eval/index.js";
+import { filesDigest, splitProvenance, writeOutputProvenance } from "../eval/index.js";
 import type { SplitName } from "../io/manifest.js";
 import { NpyWriter } from "../io/npy.js";
 import { recordRun } from "../runs/index.js";
@@ -23,6 +24,8 @@ export interface ApplyStageInput {
   /** folder of weights.json and the outputs (default ensemble/<ds>) */
   ensembleDir?: string | undefined;
   blended: boolean;
+  /** rank only this shard's queries -> <split>-top10.shard-i-of-n.npy (kgc merge joins them) */
+  shard?: Shard | undefined;
   command: readonly string[];
 }
 
@@ -62,12 +65,15 @@ export async function applyStage(input: ApplyStageInput): Promise<ApplyStageResu
     const groupWeights = weightsByRelation(weights, weightsPath);
     const queries = ds.queries(input.split)!;
     const rows = new InputRows(weights.inputs, input.split, expected);
-    const Q = expected.queries;
+    const range = shardRange(input.shard ?? { index: 0, count: 1 }, expected.queries);
+    const Q = range.end - range.start;
     const K = expected.width;
     if (K < OGB_TOP) throw new KgcError(`${input.dataDir} (${input.split})`, `${K} candidates per query, a top-${OGB_TOP} needs at least ${OGB_TOP}`);
-    const top10Path = join(dir, EnsembleFiles.top10(input.split));
-    const blendedPath = input.blended ? join(dir, EnsembleFiles.blended(input.split)) : null;
-    return await recordRun({ stage: "ensemble-apply", dataset: ds.name, config: { split: input.split, ensembleDir: dir, blended: input.blended }, command: input.command }, async (run) => {
+    const named = (file: string): string => (input.shard ? shardPath(join(dir, file), input.shard) : join(dir, file));
+    const top10Path = named(EnsembleFiles.top10(input.split));
+    const blendedPath = input.blended ? named(EnsembleFiles.blended(input.split)) : null;
+    const config = { split: input.split, ensembleDir: dir, blended: input.blended, ...(input.shard ? { shard: formatShard(input.shard) } : {}) };
+    return await recordRun({ stage: "ensemble-apply", dataset: ds.name, config, command: input.command }, async (run) => {
       const writers: NpyWriter[] = [];
       const progress = startProgress(`ensemble apply ${input.split}`, Q, "queries");
       try {
@@ -78,8 +84,8 @@ export async function applyStage(input: ApplyStageInput): Promise<ApplyStageResu
         const chunk = 1024;
         const buffers = weights.inputs.map(() => new Float32Array(chunk * K)); // shape: M × [chunk, K]
         const blend = new Float32Array(chunk * K); // shape: [chunk, K]
-        for (let start = 0; start < Q; start += chunk) {
-          const count = Math.min(chunk, Q - start);
+        for (let start = range.start; start < range.end; start += chunk) {
+          const count = Math.min(chunk, range.end - start);
           rows.read(start, count, buffers);
           for (let i = 0; i < count; i++) {
             const w = groupWeights(queries.relation[start + i]!);
@@ -94,9 +100,14 @@ export async function applyStage(input: ApplyStageInput): Promise<ApplyStageResu
           const scores = blend.subarray(0, count * K);
           top10Writer.write(topK(scores, OGB_TOP, K));
           blendedWriter?.write(scores);
-          progress.update(start + count);
+          progress.update(start - range.start + count);
         }
         for (const w of writers) w.close();
+        if (input.shard) {
+          // the unsharded outputs have no sidecar; a shard's lets merge check that every shard used these weights
+          const shard = { ...input.shard, ...range, settings: { weights: filesDigest([weightsPath]), blended: input.blended } };
+          for (const path of [top10Path, blendedPath]) if (path) writeOutputProvenance(path, expected, shard);
+        }
         progress.stop();
         const seconds = (performance.now() - t0) / 1000;
         run.logMetrics({ queries: Q, seconds });

@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { KgcError } from "../core/errors.js";
 import { warn } from "../core/log.js";
+import { isShardFile } from "../core/shard.js";
 import { checkScoreProvenance, readScoreProvenance, type ScoreProvenance } from "../eval/index.js";
 import { FEATURES_MANIFEST, type FeaturesManifest } from "../features/index.js";
 import type { SplitName } from "../io/manifest.js";
@@ -63,7 +64,7 @@ function featureLeaks(dir: string, feature: string): boolean {
 /** `--features all|none|a,b`: the feature files of `split` in `dir` (data/<ds>/features). */
 export function featureFiles(dir: string, split: SplitName, which: string): string[] {
   if (which === "none") return [];
-  const present = existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith(`${split}-`) && f.endsWith(".npy")).sort() : [];
+  const present = existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith(`${split}-`) && f.endsWith(".npy") && !isShardFile(f)).sort() : [];
   if (which === "all") return present.map((f) => join(dir, f));
   return which.split(",").map((name) => {
     const file = `${split}-${name.trim()}.npy`;

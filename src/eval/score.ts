@@ -13,9 +13,11 @@ import { prepareFileOutput } from "../core/atomic.js";
 import { KgcError } from "../core/errors.js";
 import { withOutputLock } from "../core/output-lock.js";
 import { startProgress } from "../core/progress.js";
+import { formatShard, shardPath, shardRange, sliceQueries, type Shard } from "../core/shard.js";
 import type { CandidateQueries } from "../core/types.js";
 import { openDataset, type Dataset } from "../data/dataset.js";
-import { splitProvenance, writeScoreProvenance } from "./score-provenance.js";
+import { splitProvenance } from "./score-provenance.js";
+import { filesDigest, writeOutputProvenance } from "./shard-provenance.js";
 import type { SplitName } from "../io/manifest.js";
 import { NpyWriter } from "../io/npy.js";
 import { recordRun } from "../runs/index.js";
@@ -34,6 +36,8 @@ export interface ScoreStageInput {
   out?: string | undefined;
   /** replace an existing file at `out` (a path outside the model folder may be a user's file) */
   force?: boolean;
+  /** score only this shard's queries -> <out>.shard-i-of-n.npy (kgc merge joins them) */
+  shard?: Shard | undefined;
   command: readonly string[];
 }
 
@@ -53,19 +57,23 @@ export async function scoreStage(input: ScoreStageInput): Promise<ScoreStageResu
     if (!queries) throw new KgcError(`${input.dataDir} (${input.split})`, "the split has no candidate queries to score");
     const model = loadTrainedModel(input.modelDir, ds, saved);
     const threads = input.threads ?? model.config.threads ?? availableParallelism();
-    const outPath = input.out ?? join(input.modelDir, scoresFile(input.split));
+    const unsharded = input.out ?? join(input.modelDir, scoresFile(input.split));
+    const outPath = input.shard ? shardPath(unsharded, input.shard) : unsharded;
     prepareFileOutput(outPath);
-    if (input.out !== undefined && !input.force && existsSync(outPath)) throw new KgcError(input.out, "exists; pass --force to replace it");
+    if (input.out !== undefined && !input.force && existsSync(outPath)) throw new KgcError(outPath, "exists; pass --force to replace it");
     return await withOutputLock(outPath, "score", () => scoreInto(input, ds, model, queries, threads, outPath));
   } finally {
     ds.close();
   }
 }
 
-async function scoreInto(input: ScoreStageInput, ds: Dataset, model: TrainedModel, queries: CandidateQueries, threads: number, outPath: string): Promise<ScoreStageResult> {
+async function scoreInto(input: ScoreStageInput, ds: Dataset, model: TrainedModel, all: CandidateQueries, threads: number, outPath: string): Promise<ScoreStageResult> {
+  const range = input.shard ? shardRange(input.shard, all.head.length) : null;
+  const queries = range ? sliceQueries(all, range) : all;
   const Q = queries.head.length;
   const K = queries.width;
-  return recordRun({ stage: "score", dataset: ds.name, model: model.config.model, config: { split: input.split, modelDir: input.modelDir }, command: input.command }, async (run) => {
+  const config = { split: input.split, modelDir: input.modelDir, ...(input.shard ? { shard: formatShard(input.shard) } : {}) };
+  return recordRun({ stage: "score", dataset: ds.name, model: model.config.model, config, command: input.command }, async (run) => {
     const writer = new NpyWriter(outPath, "<f4", [Q, K]);
     const progress = startProgress(`score ${input.split}`, Q, "queries");
     const t0 = performance.now();
@@ -75,7 +83,9 @@ async function scoreInto(input: ScoreStageInput, ds: Dataset, model: TrainedMode
         progress.update(start + count);
       });
       writer.close();
-      writeScoreProvenance(outPath, splitProvenance(ds, input.split)); // lets the ensemble check query order
+      // lets the ensemble check query order; a shard's also lets merge check that every shard scored this model
+      const modelFiles = ["config.json", "relation.npy", "entity.npy"].map((f) => join(input.modelDir, f));
+      writeOutputProvenance(outPath, splitProvenance(ds, input.split), range && input.shard ? { ...input.shard, ...range, settings: { model: filesDigest(modelFiles) } } : null);
       progress.stop();
       const seconds = (performance.now() - t0) / 1000;
       const result = { outPath, queries: Q, width: K, seconds, scoresPerSecond: (Q * K) / seconds };

@@ -18,9 +18,10 @@ import { KgcError } from "../core/errors.js";
 import { info } from "../core/log.js";
 import { withOutputLock } from "../core/output-lock.js";
 import { startProgress } from "../core/progress.js";
+import { formatShard, shardPath, shardRange, type Shard } from "../core/shard.js";
 import { loadCsr, type Csr } from "../data/csr.js";
 import { openDataset } from "../data/dataset.js";
-import { splitProvenance, writeScoreProvenance } from "../eval/index.js";
+import { splitProvenance, writeOutputProvenance } from "../eval/index.js";
 import type { SplitName } from "../io/manifest.js";
 import { NpyWriter } from "../io/npy.js";
 import { recordRun } from "../runs/index.js";
@@ -34,6 +35,8 @@ export interface FeaturesStageInput {
   chunk?: number | undefined;
   /** in-degree above which a tail is a hub, skipped by the ht-th-ht walk */
   hubLimit?: number | undefined;
+  /** compute only this shard's queries -> <split>-<name>.shard-i-of-n.npy (kgc merge joins them; features.json is merge's to update) */
+  shard?: Shard | undefined;
   command: readonly string[];
 }
 
@@ -73,8 +76,10 @@ export function featureFileName(split: SplitName, name: string): string {
 }
 
 export async function featuresStage(input: FeaturesStageInput): Promise<FeaturesStageResult> {
-  // one writer at a time: features.json is read, extended with this split and rewritten
-  return withOutputLock(join(input.dataDir, FEATURES_DIR), "features", () => computeFeatures(input));
+  // one writer at a time: features.json is read, extended with this split and rewritten; the shards
+  // of a split run side by side and never touch features.json, so each locks only its own name
+  const dir = join(input.dataDir, FEATURES_DIR);
+  return withOutputLock(input.shard ? shardPath(join(dir, input.split), input.shard) : dir, "features", () => computeFeatures(input));
 }
 
 async function computeFeatures(input: FeaturesStageInput): Promise<FeaturesStageResult> {
@@ -91,11 +96,13 @@ async function computeFeatures(input: FeaturesStageInput): Promise<FeaturesStage
     const outDir = join(ds.dir, FEATURES_DIR);
     const manifestPath = join(outDir, FEATURES_MANIFEST);
     const previous = readPreviousManifest(manifestPath, hubLimit);
-    const Q = ds.manifest.splits[input.split].queries;
+    const range = input.shard ? shardRange(input.shard, ds.manifest.splits[input.split].queries) : { start: 0, end: ds.manifest.splits[input.split].queries };
+    const Q = range.end - range.start;
     const K = ds.manifest.splits[input.split].candidatesPerQuery;
     const size = Math.max(1, Math.min(input.chunk ?? 2048, Q));
+    const config = { split: input.split, threads, hubLimit, chunk: size, ...(input.shard ? { shard: formatShard(input.shard) } : {}) };
 
-    return await recordRun({ stage: "features", dataset: ds.name, config: { split: input.split, threads, hubLimit, chunk: size }, command: input.command }, async (run) => {
+    return await recordRun({ stage: "features", dataset: ds.name, config, command: input.command }, async (run) => {
       const writers: NpyWriter[] = [];
       try {
         const t0 = performance.now();
@@ -108,14 +115,15 @@ async function computeFeatures(input: FeaturesStageInput): Promise<FeaturesStage
 
         const files: Record<string, string> = {};
         for (const f of PRIOR_FEATURES) {
-          files[f.name] = join(outDir, featureFileName(input.split, f.name));
+          const path = join(outDir, featureFileName(input.split, f.name));
+          files[f.name] = input.shard ? shardPath(path, input.shard) : path;
           writers.push(new NpyWriter(files[f.name]!, "<f4", [Q, K]));
         }
         // two sets of output buffers: C++ fills one chunk while the other is written
         const buffers = [0, 1].map(() => Array.from({ length: NATIVE_PRIOR_FEATURES }, () => new Float32Array(size * K)));
         const launch = (i: number): Promise<void> => {
-          const start = i * size;
-          const end = Math.min(Q, start + size);
+          const start = range.start + i * size; // the split's query index: the list counts are the whole split's
+          const end = Math.min(range.end, start + size);
           const outs = buffers[i % 2]!.map((b) => b.subarray(0, (end - start) * K));
           return nativePriorsFeatures(handle, queries.head.subarray(start, end), queries.relation.subarray(start, end), start,
             queries.candidates.subarray(start * K, end * K), K, outs, hubLimit, threads);
@@ -123,7 +131,7 @@ async function computeFeatures(input: FeaturesStageInput): Promise<FeaturesStage
         const progress = startProgress(`features ${input.split}`, Q, "queries");
         const t1 = performance.now();
         const chunks = Math.ceil(Q / size);
-        let pending: Promise<void> | null = launch(0);
+        let pending: Promise<void> | null = chunks > 0 ? launch(0) : null;
         try {
           for (let i = 0; i < chunks; i++) {
             await pending;
@@ -141,9 +149,10 @@ async function computeFeatures(input: FeaturesStageInput): Promise<FeaturesStage
         const featureSeconds = (performance.now() - t1) / 1000;
         for (const w of writers) w.close();
         const provenance = splitProvenance(ds, input.split); // lets the ensemble check each file's query order
-        for (const path of Object.values(files)) writeScoreProvenance(path, provenance);
+        const shard = input.shard ? { ...input.shard, ...range, settings: { hubLimit } } : null;
+        for (const path of Object.values(files)) writeOutputProvenance(path, provenance, shard);
         for (const path of Object.values(files)) await run.addArtefact(path);
-        writeFileAtomic(manifestPath, `${JSON.stringify(updatedManifest(previous, ds.name, hubLimit, input.split, run.id, Q, K), null, 2)}\n`);
+        if (!shard) writeFileAtomic(manifestPath, `${JSON.stringify(updatedManifest(previous, ds.name, hubLimit, input.split, run.id, Q, K), null, 2)}\n`);
         run.logMetrics({ queries: Q, width: K, table_seconds: tableSeconds, feature_seconds: featureSeconds, queries_per_s: Q / featureSeconds });
         return { outDir, files, queries: Q, width: K, runId: run.id, tableSeconds, featureSeconds };
       } catch (err) {
@@ -157,7 +166,7 @@ async function computeFeatures(input: FeaturesStageInput): Promise<FeaturesStage
 }
 
 /** The existing features.json, kept for the other split's entries unless it was made with another hub limit. */
-function readPreviousManifest(path: string, hubLimit: number): FeaturesManifest | null {
+export function readPreviousManifest(path: string, hubLimit: number): FeaturesManifest | null {
   if (!existsSync(path)) return null;
   let parsed: FeaturesManifest;
   try {
@@ -168,7 +177,7 @@ function readPreviousManifest(path: string, hubLimit: number): FeaturesManifest 
   return parsed.format === "kgc-features/1" && parsed.hubLimit === hubLimit ? parsed : null;
 }
 
-function updatedManifest(previous: FeaturesManifest | null, dataset: string, hubLimit: number, split: SplitName, runId: string, queries: number, width: number): FeaturesManifest {
+export function updatedManifest(previous: FeaturesManifest | null, dataset: string, hubLimit: number, split: SplitName, runId: string, queries: number, width: number): FeaturesManifest {
   return {
     format: "kgc-features/1",
     dataset,

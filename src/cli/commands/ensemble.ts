@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError as InvalidArgument } from "commander";
 import { info } from "../../core/log.js";
+import { parseShard } from "../../core/shard.js";
 import { applyStage } from "../../ensemble/apply.js";
 import { fitStage } from "../../ensemble/fit.js";
 import type { Ablation } from "../../ensemble/weights.js";
@@ -36,8 +37,9 @@ export function registerEnsembleCommand(program: Command): void {
     .option("--split <name>", "valid | test", splitName, "test")
     .option("--ensemble <dir>", "folder of weights.json and the outputs (default ensemble/<ds>)")
     .option("--blended", "also write the blended scores <split>-blended.npy (float32, queries x candidates)")
-    .action(async (o: { data: string; split: SplitName; ensemble?: string; blended?: boolean }) => {
-      const r = await applyStage({ dataDir: o.data, split: o.split, ensembleDir: o.ensemble, blended: o.blended === true, command: process.argv.slice(1) });
+    .option("--shard <i/n>", "only the i-th of n query ranges (0 <= i < n) -> <file>.shard-i-of-n.npy; `kgc merge` joins the n shards")
+    .action(async (o: { data: string; split: SplitName; ensemble?: string; blended?: boolean; shard?: string }) => {
+      const r = await applyStage({ dataDir: o.data, split: o.split, ensembleDir: o.ensemble, blended: o.blended === true, shard: o.shard === undefined ? undefined : parseShard(o.shard), command: process.argv.slice(1) });
       info(`ranked ${r.queries} queries in ${r.seconds.toFixed(1)} s -> ${r.top10Path}${r.blendedPath ? `, ${r.blendedPath}` : ""}`);
     });
 }

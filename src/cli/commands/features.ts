@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { info } from "../../core/log.js";
+import { parseShard } from "../../core/shard.js";
 import { DEFAULT_HUB_LIMIT, featuresStage } from "../../features/index.js";
 import type { SplitName } from "../../io/manifest.js";
 import { positiveInt, splitName } from "./eval.js";
@@ -14,8 +15,9 @@ export function registerFeaturesCommand(program: Command): void {
     .option("--threads <n>", "C++ threads (default: all cores)", positiveInt)
     .option("--chunk <n>", "queries per chunk", positiveInt)
     .option("--hub-limit <n>", `tails with more in-edges are skipped by the ht-th-ht walk (the seed's cap)`, nonNegativeInt, DEFAULT_HUB_LIMIT)
-    .action(async (o: { data: string; split: SplitName; threads?: number; chunk?: number; hubLimit: number }) => {
-      const r = await featuresStage({ dataDir: o.data, split: o.split, threads: o.threads, chunk: o.chunk, hubLimit: o.hubLimit, command: process.argv.slice(1) });
+    .option("--shard <i/n>", "only the i-th of n query ranges (0 <= i < n) -> <file>.shard-i-of-n.npy; `kgc merge` joins the n shards")
+    .action(async (o: { data: string; split: SplitName; threads?: number; chunk?: number; hubLimit: number; shard?: string }) => {
+      const r = await featuresStage({ dataDir: o.data, split: o.split, threads: o.threads, chunk: o.chunk, hubLimit: o.hubLimit, shard: o.shard === undefined ? undefined : parseShard(o.shard), command: process.argv.slice(1) });
       const n = Object.keys(r.files).length;
       info(`${n} features of ${r.queries} queries x ${r.width} candidates (tables ${r.tableSeconds.toFixed(1)} s, features ${r.featureSeconds.toFixed(1)} s) -> ${r.outDir} (run ${r.runId})`);
     });

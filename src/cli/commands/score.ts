@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { info } from "../../core/log.js";
+import { parseShard } from "../../core/shard.js";
 import type { SplitName } from "../../io/manifest.js";
 import { scoreStage } from "../../eval/index.js";
 import { positiveInt, splitName } from "./eval.js";
@@ -16,8 +17,9 @@ export function registerScoreCommand(program: Command): void {
     .option("--threads <n>", "C++ threads (default: the model's training threads)", positiveInt)
     .option("--chunk <n>", "queries per chunk", positiveInt)
     .option("--force", "replace an existing file at --out (the default path in the model folder is always kgc's to replace)")
-    .action(async (o: { modelDir: string; data: string; split: SplitName; out?: string; threads?: number; chunk?: number; force?: boolean }) => {
-      const r = await scoreStage({ modelDir: o.modelDir, dataDir: o.data, split: o.split, out: o.out, threads: o.threads, chunk: o.chunk, force: o.force === true, command: process.argv.slice(1) });
+    .option("--shard <i/n>", "only the i-th of n query ranges (0 <= i < n) -> <file>.shard-i-of-n.npy; `kgc merge` joins the n shards")
+    .action(async (o: { modelDir: string; data: string; split: SplitName; out?: string; threads?: number; chunk?: number; force?: boolean; shard?: string }) => {
+      const r = await scoreStage({ modelDir: o.modelDir, dataDir: o.data, split: o.split, out: o.out, threads: o.threads, chunk: o.chunk, force: o.force === true, shard: o.shard === undefined ? undefined : parseShard(o.shard), command: process.argv.slice(1) });
       info(`scored ${r.queries} queries x ${r.width} candidates in ${r.seconds.toFixed(1)} s (${(r.scoresPerSecond / 1e6).toFixed(2)}M scores/s) -> ${r.outPath}`);
     });
 }
