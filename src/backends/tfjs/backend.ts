@@ -11,11 +11,13 @@
  * not apply. While the device computes a step, the host samples and lays out the next batch; its
  * rows are gathered after the update, so no row is read stale.
  */
+import type { Tensor2D } from "@tensorflow/tfjs";
 import { KgcError } from "../../core/errors.js";
 import type { TrainConfig } from "../../models/config.js";
-import type { ModelTables } from "../../models/model-tables.js";
+import type { EncoderTables, ModelTables } from "../../models/model-tables.js";
 import type { Backend, BatchGradients, ExplicitBatch, TrainChunkResult, TrainJob } from "../backend.js";
 import { checkIds, negativeCount } from "../native/binding.js";
+import type { DeviceGradients } from "./batch-gradients.js";
 import { layoutBatch, type BatchLayout } from "./batch-layout.js";
 import { DeviceDense } from "./dense-adam.js";
 import { gatherFeatures, gatherRows } from "./host-rows.js";
@@ -25,9 +27,6 @@ import { isOutOfMemory, outOfMemoryError } from "./out-of-memory.js";
 import { updateRows } from "./row-optimizer.js";
 import { BatchSampler } from "./sampler.js";
 import { dispatchBatch, downloadGradients, type DenseOnDevice, type HostGradients } from "./step.js";
-import type { Tensor2D } from "@tensorflow/tfjs";
-import type { DeviceGradients } from "./batch-gradients.js";
-import type { EncoderTables } from "../../models/model-tables.js";
 
 export async function createTfjsBackend(): Promise<Backend> {
   const { tf, flavour } = await loadTfjs();
