@@ -13,7 +13,7 @@ SYNTH_FLAGS ?=
 TS_SOURCES := $(shell find src tests bench -name '*.ts' 2>/dev/null)
 
 .PHONY: all demo install build test clean deepwalk smooth features ensemble-fit ensemble-apply submit report
-.PHONY: bench bench-io bench-import bench-train bench-score bench-accuracy bench-deepwalk bench-smoothing bench-features bench-predict bench-report bench-ensemble
+.PHONY: bench bench-io bench-import bench-train bench-train-tfjs bench-score bench-accuracy bench-deepwalk bench-smoothing bench-features bench-predict bench-report bench-ensemble
 
 all: demo
 
@@ -129,7 +129,7 @@ test: dist/.built
 	node --test --test-concurrency=2 $$(find dist/tests -name '*.test.js' | sort)
 
 BENCH_FLAGS ?=
-bench: bench-io bench-import bench-train bench-score bench-deepwalk bench-features bench-ensemble bench-predict bench-report
+bench: bench-io bench-import bench-train bench-train-tfjs bench-score bench-deepwalk bench-features bench-ensemble bench-predict bench-report
 
 bench-io: dist/.built
 	node dist/bench/io.bench.js $(BENCH_FLAGS)
@@ -175,6 +175,11 @@ bench-accuracy: dist/.built
 # PyTorch baseline: apt-get install -y python3-torch libjemalloc2 (skipped with a note when absent)
 bench-train: dist/.built
 	node dist/bench/train.bench.js $(BENCH_FLAGS)
+
+# the tfjs backend's positives/s beside native with the same settings (TFJS_BENCH_FLAGS: --models, --dim, --batch, --negatives, --seconds)
+TFJS_BENCH_FLAGS ?=
+bench-train-tfjs: dist/.built
+	node dist/bench/train-tfjs.bench.js $(TFJS_BENCH_FLAGS)
 
 clean:
 	rm -rf dist data/raw data/synth models/synth ensemble/synth report
