@@ -7,14 +7,14 @@
  *
  *   node dist/bench/train-tfjs.bench.js [--models a,b] [--dim D] [--batch B] [--negatives N] [--seconds S]
  */
-import { nativeTrain, type NativeSpec } from "../src/backends/native/binding.js";
+import { nativeTrain } from "../src/backends/native/binding.js";
 import { createTfjsBackend } from "../src/backends/tfjs/backend.js";
 import { Rng } from "../src/core/rng.js";
-import { newCounters } from "../src/models/checkpoint.js";
 import { parseTrainConfig, type TrainConfig } from "../src/models/config.js";
 import { getInteraction } from "../src/models/registry.js";
-import { createSpec } from "../src/models/tables.js";
-import { nativeTrainConfig } from "../src/models/train.js";
+import type { ModelTables } from "../src/models/model-tables.js";
+import { newCounters } from "../src/train/checkpoint.js";
+import { createTables } from "../src/train/tables.js";
 import { benchArgs, positive } from "./args.js";
 
 const USAGE = "usage: node dist/bench/train-tfjs.bench.js [--models a,b] [--dim D] [--batch B] [--negatives N] [--seconds S]";
@@ -34,10 +34,8 @@ function emit(what: string, config: Record<string, unknown>, value: number, unit
   process.stdout.write(JSON.stringify({ what, config, value: Number(value.toPrecision(6)), unit }) + "\n");
 }
 
-function tables(config: TrainConfig): NativeSpec {
-  const spec = createSpec({ interaction: getInteraction(config.model), dim, block: config.block, gamma: config.gamma, encoder: "shallow", numEntities: E, numRelations: R, entityFeatures: null, relationFeatures: null, seed: 1 }, nativeTrainConfig(config));
-  spec.data = data;
-  return spec;
+function tables(config: TrainConfig): ModelTables {
+  return createTables({ interaction: getInteraction(config.model), dim, block: config.block, gamma: config.gamma, encoder: "shallow", numEntities: E, numRelations: R, entityFeatures: null, relationFeatures: null, seed: 1 }, config.optimizer);
 }
 
 /** Positives per second of `run(steps)` over about `seconds`, after one warm-up call. */
@@ -58,12 +56,12 @@ for (const model of models) {
   const config = parseTrainConfig({ model, dim, batch, negatives, steps: 1, threads: 1 });
   const settings = { model, dim, batch, negatives, device: backend.device };
   const tfjs = tables(config), counters = newCounters(1, 1);
-  const job = { tables: tfjs, config, data: tfjs.data!, known: null, counters };
+  const job = { tables: tfjs, config, data, known: null, counters };
   const tfjsRate = await rate(async (n) => (await backend.train(job, n, 1)).steps);
   emit("train tfjs", settings, tfjsRate, "positives/s");
   for (const threads of [1, 2]) {
-    const native = tables(config), nc = newCounters(threads, 1);
-    const nativeRate = await rate(async (n) => (await nativeTrain(native, nc, threads, n)).steps);
+    const nativeJob = { tables: tables(config), config: { ...config, threads }, data, known: null, counters: newCounters(threads, 1) };
+    const nativeRate = await rate(async (n) => (await nativeTrain(nativeJob, n)).steps);
     emit("train native", { ...settings, device: "native", threads }, nativeRate, "positives/s");
     emit("train tfjs / native", { ...settings, threads }, tfjsRate / nativeRate, "ratio");
   }

@@ -10,8 +10,8 @@ type BackendFactory = () => Promise<Backend>;
 
 const factories = new Map<BackendName, BackendFactory>([
   ["native", async () => (await import("./native/backend.js")).nativeBackend()],
-  // each further backend is one line here, e.g. tfjs:
-  // ["tfjs", async () => (await import("./tfjs/backend.js")).createTfjsBackend()],
+  // each further backend is one line here
+  ["tfjs", async () => (await import("./tfjs/backend.js")).createTfjsBackend()],
 ]);
 
 /** The backends this build can pick. */

@@ -9,25 +9,24 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { BatchGradients, KnownTriples, TrainJob, TrainTriples } from "../../src/backends/backend.js";
-import { nativeGradients, nativeTrain, negativeCount, type NativeSpec } from "../../src/backends/native/binding.js";
+import { nativeGradients, nativeTrain } from "../../src/backends/native/binding.js";
 import { createTfjsBackend } from "../../src/backends/tfjs/backend.js";
 import { Rng } from "../../src/core/rng.js";
 import type { Csr } from "../../src/data/csr.js";
-import { newCounters } from "../../src/models/checkpoint.js";
-import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from "../../src/models/config.js";
+import { negativeCount, parseTrainConfig, type TrainConfig, type TrainConfigInput } from "../../src/models/config.js";
 import type { EncoderTables } from "../../src/models/model-tables.js";
 import { getInteraction, interactionNames } from "../../src/models/registry.js";
-import { nativeTrainConfig } from "../../src/models/train.js";
-import { randomIds, sideAndWidthCases, tinyShape, tinySpec, wideShape } from "./fixtures.js";
+import { newCounters } from "../../src/train/checkpoint.js";
+import { randomIds, sideAndWidthCases, tinyShape, tinySpec, wideShape, type TinySpec } from "./fixtures.js";
 
 const E = 10, R = 3;
 
-/** The same model for both backends: a TrainConfig and the NativeSpec built from it (the tables). */
-function pair(model: string, over: Partial<TrainConfigInput> = {}, wide = false, seed = 13): { config: TrainConfig; spec: NativeSpec } {
+/** The same model for both backends: a TrainConfig and the tables built under it. */
+function pair(model: string, over: Partial<TrainConfigInput> = {}, wide = false, seed = 13): { config: TrainConfig; spec: TinySpec } {
   const m = getInteraction(model);
   const { dim, block } = wide ? wideShape(m) : tinyShape(m);
   const config = parseTrainConfig({ model, dim, block, gamma: m.comparator === "dot" ? 1 : 6, batch: 4, negatives: 5, threads: 1, steps: 1, denseLr: 1e-3, ...(wide ? { batch: 7, negatives: 70 } : {}), ...over });
-  const spec = tinySpec(m, config.encoder, seed, nativeTrainConfig(config), E, R, { dim, block });
+  const spec = tinySpec(m, config.encoder, seed, config, E, R, { dim, block });
   return { config, spec };
 }
 
@@ -38,7 +37,7 @@ function close(label: string, mine: ArrayLike<number>, ref: ArrayLike<number>, a
   }
 }
 
-function emptyGradients(spec: NativeSpec): BatchGradients {
+function emptyGradients(spec: TinySpec): BatchGradients {
   const g: BatchGradients = { entity: new Float32Array(spec.entity.rows.length), relation: new Float32Array(spec.relation.rows.length) };
   if (spec.entity.W) Object.assign(g, { entityW: new Float32Array(spec.entity.W.length), entityB: new Float32Array(spec.entity.b!.length) });
   if (spec.relation.W) Object.assign(g, { relationW: new Float32Array(spec.relation.W.length), relationB: new Float32Array(spec.relation.b!.length) });
@@ -63,7 +62,7 @@ describe("tfjs backend gradients == native gradients", async () => {
       ...(weighted ? { posWeight: Float32Array.from({ length: B }, () => 0.2 + rng.next()) } : {}),
     };
     const ref = emptyGradients(spec), mine = emptyGradients(spec);
-    const refLoss = nativeGradients(spec, batch, ref);
+    const refLoss = nativeGradients(spec, config, batch, ref);
     const loss = await backend.gradients(spec, config, batch, mine);
     assert.ok(Math.abs(loss - refLoss) <= 1e-5 + 1e-4 * Math.abs(refLoss), `loss: tfjs ${loss} vs native ${refLoss}`);
     for (const key of ["entity", "relation", "entityW", "entityB", "relationW", "relationB"] as const) {
@@ -117,8 +116,7 @@ describe("tfjs backend training == native training (one thread, same seed)", asy
         const mineData = { ...data, perm: data.perm.slice() };
         const refCounters = newCounters(1, 99), mineCounters = newCounters(1, 99);
         const steps = 6, lrScale = 0.5;
-        const scaled = { ...spec, config: { ...spec.config, lr: spec.config.lr * lrScale, denseLr: spec.config.denseLr * lrScale }, data, ...(known ? { known } : {}) };
-        const ref = await nativeTrain(scaled, refCounters, 1, steps);
+        const ref = await nativeTrain({ tables: spec, config, data, known, counters: refCounters }, steps, lrScale);
         const job: TrainJob = { tables: mineTables, config, data: mineData, known, counters: mineCounters };
         const mine = await backend.train(job, steps, lrScale);
         assert.equal(mine.steps, ref.steps);

@@ -15,8 +15,9 @@ import type { Tensor2D } from "@tensorflow/tfjs";
 import { KgcError } from "../../core/errors.js";
 import type { TrainConfig } from "../../models/config.js";
 import type { EncoderTables, ModelTables } from "../../models/model-tables.js";
-import type { Backend, BatchGradients, ExplicitBatch, TrainChunkResult, TrainJob } from "../backend.js";
-import { checkIds, negativeCount } from "../native/binding.js";
+import type { Backend, BatchGradients, ExplicitBatch, KnownTriples, TrainChunkResult, TrainJob } from "../backend.js";
+import { negativeCount } from "../../models/config.js";
+import { checkIds } from "../native/binding.js";
 import type { DeviceGradients } from "./batch-gradients.js";
 import { layoutBatch, type BatchLayout } from "./batch-layout.js";
 import { DeviceDense } from "./dense-adam.js";
@@ -157,13 +158,13 @@ class TfjsBackend implements Backend {
     }
   }
 
-  async gradients(tables: ModelTables, config: TrainConfig, batch: ExplicitBatch, out: BatchGradients): Promise<number> {
+  async gradients(tables: ModelTables, config: TrainConfig, batch: ExplicitBatch, out: BatchGradients, known: KnownTriples | null = null): Promise<number> {
     const B = config.batch;
     checkIds(batch.head, B, tables.entity.numRows, "batch.head");
     checkIds(batch.tail, B, tables.entity.numRows, "batch.tail");
     checkIds(batch.relation, B, tables.relation.numRows, "batch.relation");
     checkIds(batch.negatives, negativeCount(config), tables.entity.numRows, "batch.negatives");
-    const layout: BatchLayout = layoutBatch(batch, config, null);
+    const layout: BatchLayout = layoutBatch(batch, config, known);
     const dense = uploadDense(this.tf, tables);
     try {
       const g = dispatchBatch(this.tf, tables, config, layout, dense);

@@ -7,7 +7,7 @@
  */
 import type { TrainConfig } from "../../models/config.js";
 import type { ExplicitBatch, KnownTriples } from "../backend.js";
-import { negGroupRows } from "../native/binding.js";
+import { negGroupRows } from "../../models/config.js";
 
 export interface BatchLayout {
   B: number;

@@ -9,7 +9,7 @@
  */
 import type { TrainConfig } from "../../models/config.js";
 import type { TrainCounters, TrainTriples } from "../backend.js";
-import { negativeCount } from "../native/binding.js";
+import { negativeCount } from "../../models/config.js";
 import { Xoshiro256 } from "./xoshiro256.js";
 
 export interface SampledBatch {

@@ -8,7 +8,6 @@ import { KgcError } from "../../../src/core/errors.js";
 import { Rng } from "../../../src/core/rng.js";
 import { parseTrainConfig } from "../../../src/models/config.js";
 import { getInteraction, interactionNames } from "../../../src/models/registry.js";
-import { nativeTrainConfig } from "../../../src/models/train.js";
 import { randomIds, tinySpec } from "../../contract/fixtures.js";
 
 // TensorFlow's own wording of a GPU allocation failure (tfjs-node-gpu surfaces it as an Error)
@@ -50,7 +49,7 @@ describe("tfjs backend", async () => {
     it(`${model}: score() == nativeScore (shared and per-row candidates, both sides, concat encoder)`, async () => {
       const m = getInteraction(model);
       const config = parseTrainConfig({ model, dim: 8, block: m.comparator === "block-l2" ? 4 : 1, gamma: 6, steps: 1, encoder: "concat" });
-      const spec = tinySpec(m, "concat", 3, nativeTrainConfig(config));
+      const spec = tinySpec(m, "concat", 3, config);
       const rng = new Rng(9);
       const keep = randomIds(rng, 5, 10), rel = randomIds(rng, 5, 3);
       for (const tailSide of [true, false]) {

@@ -9,13 +9,13 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { it } from "node:test";
 import { filteredMrr, readTsvDataset } from "../../../bench/accuracy.js";
-import { nativeTrain, type NativeSpec } from "../../../src/backends/native/binding.js";
+import { nativeTrain } from "../../../src/backends/native/binding.js";
 import { createTfjsBackend } from "../../../src/backends/tfjs/backend.js";
-import { newCounters } from "../../../src/models/checkpoint.js";
 import { parseTrainConfig } from "../../../src/models/config.js";
 import { getInteraction } from "../../../src/models/registry.js";
-import { createSpec } from "../../../src/models/tables.js";
-import { nativeTrainConfig } from "../../../src/models/train.js";
+import type { ModelTables } from "../../../src/models/model-tables.js";
+import { newCounters } from "../../../src/train/checkpoint.js";
+import { createTables } from "../../../src/train/tables.js";
 
 const dir = fileURLToPath(new URL("../../../../../shared/datasets/Nations", import.meta.url));
 const STEPS = 100;
@@ -25,17 +25,15 @@ it(`Nations: ${STEPS} RotatE steps on tfjs reach the native filtered MRR within 
   const m = getInteraction("rotate");
   const config = parseTrainConfig({ model: "rotate", dim: 32, batch: 128, negatives: 32, gamma: 6, lr: 0.1, steps: STEPS, threads: 1 });
   const tr = ds.splits["train"]!;
-  const fresh = (): NativeSpec => {
-    const spec = createSpec({ interaction: m, dim: config.dim, block: config.block, gamma: config.gamma, encoder: "shallow", numEntities: ds.E, numRelations: ds.R, entityFeatures: null, relationFeatures: null, seed: 1 }, nativeTrainConfig(config));
-    spec.data = { length: tr.h.length, head: tr.h, relation: tr.r, tail: tr.t, perm: Int32Array.from({ length: tr.h.length }, (_, i) => i) };
-    return spec;
-  };
+  const fresh = (): ModelTables => createTables({ interaction: m, dim: config.dim, block: config.block, gamma: config.gamma, encoder: "shallow", numEntities: ds.E, numRelations: ds.R, entityFeatures: null, relationFeatures: null, seed: 1 }, config.optimizer);
+  const data = () => ({ length: tr.h.length, head: tr.h, relation: tr.r, tail: tr.t, perm: Int32Array.from({ length: tr.h.length }, (_, i) => i) });
   const untrained = filteredMrr(fresh(), ds);
   const native = fresh(), nativeCounters = newCounters(1, 1);
-  while (nativeCounters.global[0]! < STEPS) await nativeTrain(native, nativeCounters, 1, Math.min(20, STEPS - nativeCounters.global[0]!));
+  const nativeJob = { tables: native, config, data: data(), known: null, counters: nativeCounters };
+  while (nativeCounters.global[0]! < STEPS) await nativeTrain(nativeJob, Math.min(20, STEPS - nativeCounters.global[0]!));
   const backend = await createTfjsBackend();
   const tfjs = fresh(), counters = newCounters(1, 1);
-  const job = { tables: tfjs, config, data: tfjs.data!, known: null, counters };
+  const job = { tables: tfjs, config, data: data(), known: null, counters };
   while (counters.global[0]! < STEPS) {
     const r = await backend.train(job, Math.min(20, STEPS - counters.global[0]!), 1);
     assert.ok(!r.diverged);
