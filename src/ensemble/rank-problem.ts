@@ -9,6 +9,7 @@
  * Offsets are int32: E < 2^31 (about 2M queries at 1,000 contested candidates each).
  */
 import { KgcError } from "../core/errors.js";
+import type { RankProblem } from "../backends/native/ensemble-binding.js";
 import { OGB_TOP } from "../eval/index.js";
 
 /** Chunked rows of M normalised [Q, K] inputs (the ensemble's inputs, or generated ones in the bench). */
@@ -20,20 +21,7 @@ export interface RowSource {
   read(start: number, count: number, out: Float32Array[]): void;
 }
 
-export interface RankProblem {
-  /** M */
-  inputs: number;
-  /** Q */
-  queries: number;
-  /** shape: [Q] candidates ahead of the true one under any non-negative weights */
-  alwaysAhead: Int32Array;
-  /** shape: [Q + 1] each query's contested entries are [offsets[q], offsets[q + 1]) */
-  offsets: Int32Array;
-  /** M columns of shape [E]: normalised score of the contested candidate minus the true candidate's (column-major: a line search reads one input's column) */
-  columns: Float32Array[];
-  /** shape: [E] 1 when the candidate's index is below the true one's, so it wins a tie */
-  tieAhead: Uint8Array;
-}
+export type { RankProblem };
 
 /** Growable typed storage for the contested entries. */
 class EntryBuffer {

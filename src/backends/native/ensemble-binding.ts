@@ -8,17 +8,19 @@
  */
 import { checkIds, checkLen, loadAddon, need } from "./binding.js";
 
-/** The pruned rank problem as src/ensemble/rank-problem.ts builds it (E contested entries). */
+/** The pruned rank problem (E contested entries) that src/ensemble/rank-problem.ts builds. */
 export interface RankProblem {
+  /** M */
   inputs: number;
+  /** Q */
   queries: number;
-  /** shape: [Q] */
+  /** shape: [Q] candidates ahead of the true one under any non-negative weights */
   alwaysAhead: Int32Array;
-  /** shape: [Q + 1] */
+  /** shape: [Q + 1] each query's contested entries are [offsets[q], offsets[q + 1]) */
   offsets: Int32Array;
-  /** M columns of shape [E] */
+  /** M columns of shape [E]: normalised score of the contested candidate minus the true candidate's (column-major: a line search reads one input's column) */
   columns: Float32Array[];
-  /** shape: [E] */
+  /** shape: [E] 1 when the candidate's index is below the true one's, so it wins a tie */
   tieAhead: Uint8Array;
 }
 

@@ -8,21 +8,12 @@
  * and writes thread 0's slots of the counters (cursor, local step, RNG words).
  */
 import type { TrainConfig } from "../../models/config.js";
-import type { TrainCounters, TrainTriples } from "../backend.js";
+import type { ExplicitBatch, TrainCounters, TrainTriples } from "../backend.js";
 import { negativeCount } from "../../models/config.js";
 import { Xoshiro256 } from "./xoshiro256.js";
 
-export interface SampledBatch {
-  /** shape: [B] each */
-  head: Int32Array;
-  relation: Int32Array;
-  tail: Int32Array;
-  /** shape: [groups * N] */
-  negatives: Int32Array;
-  tailSide: boolean;
-  /** shape: [B] per-positive loss weights, or absent */
-  posWeight?: Float32Array;
-}
+/** A sampled batch has the explicit batch's shape (backend.ts). */
+export type SampledBatch = ExplicitBatch;
 
 export class BatchSampler {
   private readonly rng: Xoshiro256;
