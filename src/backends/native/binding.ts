@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { KgcError } from "../../core/errors.js";
+import { checkIds, checkLen, need } from "../checks.js";
 import type { Csr } from "../../data/csr.js";
 import { negativeCount, type TrainConfig } from "../../models/config.js";
 import type { EncoderTables, ModelTables } from "../../models/model-tables.js";
@@ -97,15 +98,6 @@ export function checkModel(model: string): void {
   if (!names.includes(model)) throw new KgcError("model", `unknown native kernel '${model}' (known: ${names.join(", ")})`);
 }
 
-export function need(cond: boolean, what: string, problem: string): void {
-  if (!cond) throw new KgcError(what, problem);
-}
-
-export function checkLen(a: ArrayLike<number> | undefined, n: number, what: string): void {
-  need(a !== undefined, what, "missing");
-  need(a!.length >= n, what, `has ${a!.length} elements, needs ${n}`);
-}
-
 function checkEncoder(e: EncoderTables, out: number, rowAdam: boolean, what: string): void {
   need(Number.isInteger(e.numRows) && e.numRows > 0, `${what}.numRows`, "must be a positive integer");
   checkLen(e.rows, e.numRows * e.raw, `${what}.rows`);
@@ -122,14 +114,6 @@ function checkEncoder(e: EncoderTables, out: number, rowAdam: boolean, what: str
   const w = out * (featDim + e.raw);
   for (const k of ["W", "mW", "vW"] as const) checkLen(e[k], w, `${what}.${k}`);
   for (const k of ["b", "mb", "vb"] as const) checkLen(e[k], out, `${what}.${k}`);
-}
-
-export function checkIds(ids: Int32Array, n: number, limit: number, what: string): void {
-  checkLen(ids, n, what);
-  for (let i = 0; i < n; i++) {
-    const v = ids[i]!;
-    if (v < 0 || v >= limit) throw new KgcError(what, `id ${v} at position ${i} is outside [0, ${limit})`);
-  }
 }
 
 const validatedData = new WeakSet<TrainTriples>();

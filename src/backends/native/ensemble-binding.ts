@@ -6,7 +6,8 @@
  * problems throw KgcError. MRR comes back in integer units of 1/2520 per query (2520 = lcm(1..10)),
  * so the sums are exact whatever the thread split. C++ signatures are given above each declaration.
  */
-import { checkIds, checkLen, loadAddon, need } from "./binding.js";
+import { checkIds, checkLen, need } from "../checks.js";
+import { loadAddon } from "./binding.js";
 
 /** The pruned rank problem (E contested entries) that src/ensemble/rank-problem.ts builds. */
 export interface RankProblem {

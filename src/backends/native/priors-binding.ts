@@ -10,7 +10,8 @@
  * Calls on one handle must not overlap (the C++ side refuses a second call while one runs).
  */
 import type { Csr } from "../../data/csr.js";
-import { checkAdjacency, checkIds, checkLen, loadAddon, need } from "./binding.js";
+import { checkIds, checkLen, need } from "../checks.js";
+import { checkAdjacency, loadAddon } from "./binding.js";
 
 /** Number of per-candidate features the kernel writes (the order of src/features/priors.ts). */
 export const NATIVE_PRIOR_FEATURES = 14;

@@ -6,7 +6,8 @@
  */
 import { KgcError } from "../../core/errors.js";
 import type { Csr } from "../../data/csr.js";
-import { checkAdjacency, checkLen, checkModel, loadAddon, need, nativeModelWidths } from "./binding.js";
+import { checkLen, need } from "../checks.js";
+import { checkAdjacency, checkModel, loadAddon, nativeModelWidths } from "./binding.js";
 
 /** The undirected entity graph of the training triples: both CSR directions of src/data/csr.ts. */
 export interface WalkGraph {

@@ -17,7 +17,7 @@ import type { TrainConfig } from "../../models/config.js";
 import type { EncoderTables, ModelTables } from "../../models/model-tables.js";
 import type { Backend, BatchGradients, ExplicitBatch, KnownTriples, TrainChunkResult, TrainJob } from "../backend.js";
 import { negativeCount } from "../../models/config.js";
-import { checkIds } from "../native/binding.js";
+import { checkIds } from "../checks.js";
 import type { DeviceGradients } from "./batch-gradients.js";
 import { layoutBatch, type BatchLayout } from "./batch-layout.js";
 import { DeviceDense } from "./dense-adam.js";
