@@ -56,7 +56,10 @@ class TfjsBackend implements Backend {
   constructor(private readonly tf: Tf, readonly device: string) {}
 
   unsupported(config: TrainConfig): string[] {
-    return tfInteractionNames().includes(config.model) ? [] : [`model '${config.model}' has no tfjs kernel (known: ${tfInteractionNames().join(", ")})`];
+    const reasons = tfInteractionNames().includes(config.model) ? [] : [`model '${config.model}' has no tfjs kernel (known: ${tfInteractionNames().join(", ")})`];
+    if (config.training !== "negatives") reasons.push(`training ${config.training} is native only (tfjs trains shared negatives)`);
+    if (config.reciprocal) reasons.push("reciprocal relations are native only");
+    return reasons;
   }
 
   async train(job: TrainJob, steps: number, lrScale: number): Promise<TrainChunkResult> {

@@ -18,6 +18,8 @@
 
 namespace kgc {
 
+enum class TrainMode : int { Negatives = 0, OneVsAll = 1, KvsAll = 2 };
+
 // Every value comes from the TypeScript config schema (src/models/config.ts, field names in the
 // comments); nothing here has a default of its own, so the schema is the one place they are set.
 struct TrainConfig {
@@ -29,6 +31,13 @@ struct TrainConfig {
   bool rowAdam = false;      // optimizer "adam": lazy Adam on the rows (moments of the batch's rows only) instead of row-wise Adagrad
   float lr = 0;              // lr: learning rate of the rows (the TS loop applies the schedule)
   AdamConfig adam{};         // denseLr, beta1, beta2, adamEps: Adam of the dense encoder weights (beta1/beta2/adamEps also the row Adam's)
+  // 1-N training (one-to-n.cc): training "negatives" (the shared-negative groups above), "1vsAll"
+  // or "KvsAll"; reciprocal: tail queries only (the data holds (t, r + R, h) for each (h, r, t));
+  // n3: N3 coefficient on the batch triples' rows; labelSmoothing: KvsAll's BCE targets.
+  TrainMode training = TrainMode::Negatives;
+  bool reciprocal = false;
+  float n3 = 0;
+  float labelSmoothing = 0;
 };
 
 // Rows of one negative group, and the negative ids of a batch: N per group.
@@ -88,6 +97,26 @@ struct Work {
 // negCount(cfg) ids, group g's N serve query rows [g * negGroupRows, (g + 1) * negGroupRows).
 double forwardBackward(const Context& c, Work& w, const int32_t* h, const int32_t* r, const int32_t* t,
                        const int32_t* neg, const float* wPos, bool tailSide);
+
+// Batch helpers shared by the two training modes (engine.cc). uniqueIds: sorted unique ids of
+// `ids` into u, slot[i] = position of ids[i] in u. encodeBatch: encodes w.uEnt into w.Xe and the
+// batch's relations (unique in w.uRel, w.rslot) into w.Xr and prepared rows w.P. buildQueries:
+// w.Q [B, dim] from w.Xe rows w.slot[i] and w.P rows w.rslot[i].
+int uniqueIds(const int32_t* ids, int n, std::vector<int32_t>& u, int32_t* slot,
+              std::vector<std::pair<int32_t, int32_t>>& buf);
+void encodeBatch(const Context& c, Work& w, const int32_t* r, int B);
+void buildQueries(const Context& c, Work& w, int B, bool tailSide);
+template <typename T>
+void zeroed(std::vector<T>& v, size_t n) {
+  v.assign(n, T(0));
+}
+
+// 1-N forward + backward (one-to-n.cc): each query (keep_i, r_i) scored against EVERY entity, in
+// chunks of entities. 1vsAll: softmax cross-entropy of target_i; KvsAll: not here (see
+// forwardBackwardKvsAll). Leaves the DENSE entity gradient in w.dRawE [numEntities, raw] with
+// w.uEnt = 0..numEntities-1, and the relations' in w.dRawR (ids w.uRel), like forwardBackward.
+double forwardBackwardOneToN(const Context& c, Work& w, const int32_t* h, const int32_t* r, const int32_t* t,
+                             const float* wPos, bool tailSide);
 
 struct TrainCounters {
   double* global;        // [2]: steps done, Adam updates done
