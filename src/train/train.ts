@@ -78,6 +78,7 @@ async function trainLocked(input: TrainStageInput, backend: Backend, ds: Dataset
     const missing = !ds.manifest.entityFeatures ? "entity" : "relation";
     throw new KgcError(input.dataDir, `encoder 'concat' needs ${missing} features but the dataset has none (use --encoder shallow)`);
   }
+  checkOneToNMemory(c, ds.numEntities);
   if (input.resume && !existsSync(join(outDir, CHECKPOINT_DIR, "meta.json"))) throw new KgcError(join(outDir, CHECKPOINT_DIR), "--resume: no checkpoint here");
   if (input.resume && c.steps !== undefined) {
     const at = readCheckpointMeta(outDir).step;
@@ -86,7 +87,6 @@ async function trainLocked(input: TrainStageInput, backend: Backend, ds: Dataset
   checkModelFolder(outDir, input.resume, input.force ?? false);
   const numRelations = c.reciprocal ? 2 * ds.numRelations : ds.numRelations;
   checkTableMemory(c.dim, ds.numEntities, numRelations, c.optimizer);
-  checkOneToNMemory(c, ds.numEntities);
   const train = await ds.triples("train");
   if (train.length === 0) throw new KgcError(input.dataDir, "the train split is empty");
   const valid = await ds.triples("valid");
