@@ -13,7 +13,7 @@ SYNTH_FLAGS ?=
 TS_SOURCES := $(shell find src tests bench -name '*.ts' 2>/dev/null)
 
 .PHONY: all demo install build test clean deepwalk smooth features ensemble-fit ensemble-apply submit report
-.PHONY: bench bench-io bench-import bench-train bench-train-tfjs bench-score bench-accuracy bench-deepwalk bench-smoothing bench-features bench-predict bench-report bench-ensemble
+.PHONY: bench bench-io bench-import bench-train bench-train-1n bench-train-tfjs bench-score bench-accuracy bench-deepwalk bench-smoothing bench-features bench-predict bench-report bench-ensemble
 
 all: demo
 
@@ -175,6 +175,10 @@ bench-accuracy: dist/.built
 # PyTorch baseline: apt-get install -y python3-torch libjemalloc2 (skipped with a note when absent)
 bench-train: dist/.built
 	node dist/bench/train.bench.js $(BENCH_FLAGS)
+
+# 1vsAll beside shared negatives, same run, alternated (make bench-train-1n BENCH_FLAGS="--models complex")
+bench-train-1n: dist/.built
+	node dist/bench/train-one-to-n.bench.js $(BENCH_FLAGS)
 
 # the tfjs backend's positives/s beside native with the same settings (TFJS_BENCH_FLAGS: --models, --dim, --batch, --negatives, --seconds)
 TFJS_BENCH_FLAGS ?=

@@ -12,6 +12,7 @@
         "src/native/common/engine.cc",
         "src/native/common/gemm.cc",
         "src/native/common/mmap.cc",
+        "src/native/common/one-to-n.cc",
         "src/native/common/scoring.cc",
         "<!@(ls -1 src/native/kernels/*.cc)",
         "src/native/walk/skipgram.cc",

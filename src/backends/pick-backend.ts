@@ -5,6 +5,7 @@
  */
 import { KgcError } from "../core/errors.js";
 import type { Backend, BackendName } from "./backend.js";
+import { withReciprocalScoring } from "./reciprocal-scoring.js";
 
 type BackendFactory = () => Promise<Backend>;
 
@@ -23,5 +24,5 @@ export function backendNames(): BackendName[] {
 export async function pickBackend(name: string, what = "--backend"): Promise<Backend> {
   const make = factories.get(name as BackendName);
   if (!make) throw new KgcError(what, `unknown backend '${name}' (known: ${backendNames().join(", ")})`);
-  return make();
+  return withReciprocalScoring(await make());
 }

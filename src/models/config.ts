@@ -36,6 +36,11 @@ export const TrainConfigSchema = z.object({
   beta1: z.number().min(0).lt(1).default(0.9).describe("Adam's first-moment decay (the concat encoder's Adam, and the rows' when optimizer is adam)"),
   beta2: z.number().min(0).lt(1).default(0.999).describe("Adam's second-moment decay"),
   adamEps: z.number().positive().default(1e-8).describe("Adam's epsilon"),
+  training: z.enum(["negatives", "1vsAll", "KvsAll"]).default("negatives").describe("negatives: shared-negative groups (above); 1vsAll: each triple's query against every entity, softmax cross-entropy; KvsAll: each distinct query against every entity, all its known answers positive, binary cross-entropy (1-N modes: shallow encoder, dense entity updates)"),
+  reciprocal: z.boolean().default(false).describe("reciprocal relations: every triple also trained as (t, r + R, h), relation table doubled; only tail queries train, and head queries are answered as tail queries of r + R at eval and score"),
+  n3: z.number().min(0).default(0).describe("N3 regulariser (Lacroix et al. 2018): coefficient on sum |x|^3 of the rows of each batch triple (h, r, t), divided by the batch; 1-N modes"),
+  labelSmoothing: z.number().min(0).lt(1).default(0).describe("KvsAll: targets (1 - ls) y + ls / E"),
+  oneToNMemoryMB: int(1).default(2048).describe("1-N modes: per-thread memory for the all-entity score block and the dense entity gradient; a larger graph is refused, naming the entity count that fits"),
   threads: int(1).max(256).default(availableParallelism()).describe("Hogwild C++ threads"),
   seed: int(0).default(0),
   steps: int(1).optional().describe("step budget"),
@@ -63,8 +68,40 @@ export function parseTrainConfig(raw: unknown, source = "config"): TrainConfig {
   const resolved: TrainConfig = { ...c, model: m.name, block: c.block ?? m.defaults.block, gamma: c.gamma ?? m.defaults.gamma };
   checkModelShape(m, resolved.dim, resolved.block);
   if (resolved.dataNegatives > resolved.negatives) throw new KgcError("dataNegatives", `${resolved.dataNegatives} is more than negatives = ${resolved.negatives} (in ${source})`);
+  checkOneToN(resolved, source);
   if (resolved.steps === undefined && resolved.minutes === undefined) throw new KgcError("steps", `give a budget: --steps or --minutes (in ${source})`);
   return resolved;
+}
+
+/** The 1-N modes' cross-field rules (the memory check needs the entity count: oneToNMemoryNeed). */
+function checkOneToN(c: TrainConfig, source: string): void {
+  if (c.reciprocal && c.encoder !== "shallow") throw new KgcError("reciprocal", `reciprocal relations need the shallow encoder (the inverse relations have no features) (in ${source})`);
+  if (c.training === "KvsAll" && !c.reciprocal) throw new KgcError("training", `KvsAll trains tail queries only: set reciprocal true (in ${source})`);
+  if (c.training === "negatives") {
+    if (c.n3 > 0) throw new KgcError("n3", `the N3 regulariser is for the 1-N modes (training 1vsAll or KvsAll); use reg with negatives (in ${source})`);
+    if (c.reciprocal && c.filterNegatives) throw new KgcError("filterNegatives", `not with reciprocal relations (in ${source})`);
+    return;
+  }
+  if (c.encoder !== "shallow") throw new KgcError("encoder", `training ${c.training} needs the shallow encoder (in ${source})`);
+  if (c.labelSmoothing > 0 && c.training !== "KvsAll") throw new KgcError("labelSmoothing", `is KvsAll's; training is ${c.training} (in ${source})`);
+}
+
+/** Rows of one 1-N score block (the engine's kRows) and the bytes one thread needs for E entities. */
+const ONE_TO_N_ROWS = 128;
+function oneToNBytes(c: Pick<TrainConfig, "batch" | "dim">, numEntities: number): number {
+  return 4 * numEntities * (Math.min(c.batch, ONE_TO_N_ROWS) + c.dim);
+}
+
+/**
+ * Refuses a 1-N run whose per-thread score block [min(batch, 128), E] and dense entity gradient
+ * [E, dim] exceed oneToNMemoryMB, naming the largest entity count that fits.
+ */
+export function checkOneToNMemory(c: TrainConfig, numEntities: number): void {
+  if (c.training === "negatives") return;
+  const need = oneToNBytes(c, numEntities);
+  if (need <= c.oneToNMemoryMB * 2 ** 20) return;
+  const fits = Math.floor((c.oneToNMemoryMB * 2 ** 20) / oneToNBytes(c, 1));
+  throw new KgcError("training", `${c.training} over ${numEntities.toLocaleString("en-US")} entities needs ${Math.ceil(need / 2 ** 20)} MB per thread (scores [${Math.min(c.batch, ONE_TO_N_ROWS)}, E] + entity gradient [E, ${c.dim}]), above oneToNMemoryMB = ${c.oneToNMemoryMB}; ${fits.toLocaleString("en-US")} entities fit: raise oneToNMemoryMB or use training negatives`);
 }
 
 /** Query rows of one negative group (negChunk 0 or >= batch: the whole batch). */

@@ -39,4 +39,9 @@ export interface ModelTables {
   phaseScale: number;
   entity: EncoderTables;
   relation: EncoderTables;
+  /**
+   * reciprocal relations: the relation table holds 2R rows, r + R the inverse of r, and a head
+   * query (?, r, t) is scored as the tail query (t, r + R, ?) (src/backends/reciprocal-scoring.ts)
+   */
+  reciprocal?: boolean;
 }

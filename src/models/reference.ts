@@ -105,3 +105,55 @@ export function referenceBatchLoss(m: Interaction, shape: ModelShape, ent: Refer
   }
   return { loss: total, weights };
 }
+
+/** A 1-N batch: queries (keep, relation) of a side, each against every entity. */
+export interface ReferenceOneToNBatch {
+  head: ArrayLike<number>;
+  relation: ArrayLike<number>;
+  tail: ArrayLike<number>;
+  tailSide: boolean;
+  posWeight?: ArrayLike<number>;
+  training: "1vsAll" | "KvsAll";
+  n3: number;
+  labelSmoothing: number;
+  /** KvsAll: the known answers of query (keep, relation) */
+  answers?: (keep: number, relation: number) => ReadonlySet<number>;
+}
+
+/**
+ * Loss of a 1-N batch (src/native/common/one-to-n.cc): 1vsAll logsumexp_j s_ij - s_i,target;
+ * KvsAll sum_j softplus(s_ij) - y_ij s_ij with y = (1 - ls) [answer] + ls / E; weighted mean over
+ * the rows, plus n3 / B sum_i |keep_i|^3 + |r_i|^3 (+ |target_i|^3 for 1vsAll), coordinate-wise.
+ */
+export function referenceOneToNLoss(m: Interaction, shape: ModelShape, ent: ReferenceEncoder, rel: ReferenceEncoder, batch: ReferenceOneToNBatch): number {
+  const B = batch.head.length, E = ent.rows.length / ent.raw;
+  const relOut = m.relationWidth(shape.dim, shape.block);
+  const cands = Array.from({ length: E }, (_, e) => encodeRow(ent, e, shape.dim));
+  let wsum = 0;
+  for (let i = 0; i < B; i++) wsum += batch.posWeight ? batch.posWeight[i]! : 1;
+  const cube = (e: ReferenceEncoder, id: number): number => {
+    let acc = 0;
+    for (let x = 0; x < e.raw; x++) acc += Math.abs(e.rows[id * e.raw + x]!) ** 3;
+    return acc;
+  };
+  let total = 0;
+  for (let i = 0; i < B; i++) {
+    const keep = batch.tailSide ? batch.head[i]! : batch.tail[i]!;
+    const target = batch.tailSide ? batch.tail[i]! : batch.head[i]!;
+    const q = m.query(encodeRow(ent, keep, shape.dim), m.prepare(encodeRow(rel, batch.relation[i]!, relOut), shape), batch.tailSide, shape);
+    const s = cands.map((c) => compare(m.comparator, q, c, shape));
+    const wi = (batch.posWeight ? batch.posWeight[i]! : 1) / wsum;
+    let li: number;
+    if (batch.training === "1vsAll") {
+      const mx = Math.max(...s);
+      li = mx + Math.log(s.reduce((a, v) => a + Math.exp(v - mx), 0)) - s[target]!;
+    } else {
+      const answers = batch.answers!(keep, batch.relation[i]!);
+      const off = batch.labelSmoothing / E, on = 1 - batch.labelSmoothing + off;
+      li = s.reduce((a, v, j) => a + softplus(v) - (answers.has(j) ? on : off) * v, 0);
+    }
+    total += wi * li;
+    if (batch.n3 > 0) total += (batch.n3 / B) * (cube(ent, keep) + cube(rel, batch.relation[i]!) + (batch.training === "1vsAll" ? cube(ent, target) : 0));
+  }
+  return total;
+}

@@ -108,6 +108,8 @@ Context parseContext(Napi::Env env, const Napi::Object& spec, bool withConfig, b
     c.knownOut = parseAdjacency(env, known.As<Napi::Object>().Get("out").As<Napi::Object>(), c.numEntities);
     c.knownIn = parseAdjacency(env, known.As<Napi::Object>().Get("in").As<Napi::Object>(), c.numEntities);
   }
+  if (c.cfg.training != TrainMode::Negatives && (c.ent.concat || c.rel.concat)) fail(env, "1-N training needs the shallow encoder");
+  if (c.cfg.training == TrainMode::KvsAll && !c.knownOut.indptr) fail(env, "KvsAll needs the known adjacency");
   if (withData) {
     const Napi::Object d = spec.Get("data").As<Napi::Object>();
     c.data.n = int64_t(num(d, "length"));
@@ -182,7 +184,8 @@ Napi::Value Gradients(const Napi::CallbackInfo& info) {
   float* dE = typed<float>(env, out, "entity", napi_float32_array, size_t(c.ent.numRows) * c.ent.raw);
   float* dR = typed<float>(env, out, "relation", napi_float32_array, size_t(c.rel.numRows) * c.rel.raw);
   Work w;
-  const double loss = forwardBackward(c, w, h, r, t, neg, wPos, tailSide);
+  const double loss = c.cfg.training == TrainMode::Negatives ? forwardBackward(c, w, h, r, t, neg, wPos, tailSide)
+                                                             : forwardBackwardOneToN(c, w, h, r, t, wPos, tailSide);
   for (size_t u = 0; u < w.uEnt.size(); u++)
     for (int x = 0; x < c.ent.raw; x++) dE[int64_t(w.uEnt[u]) * c.ent.raw + x] += w.dRawE[u * c.ent.raw + x];
   for (size_t u = 0; u < w.uRel.size(); u++)

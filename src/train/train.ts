@@ -14,7 +14,7 @@ import { checkArtefactName } from "../core/safe-names.js";
 import { info } from "../core/log.js";
 import { openDataset, type Dataset } from "../data/dataset.js";
 import { writeNpy } from "../io/npy.js";
-import type { TrainConfig } from "../models/config.js";
+import { checkOneToNMemory, type TrainConfig } from "../models/config.js";
 import { datasetFingerprint } from "../models/fingerprint.js";
 import type { ModelTables } from "../models/model-tables.js";
 import { getInteraction } from "../models/registry.js";
@@ -24,6 +24,7 @@ import { loadFeatures } from "./frozen-features.js";
 import { appendRunningMetrics, commitModel, checkModelFolder, markModelFolder, startRunningMetrics, writeRunningConfig } from "./model-folder.js";
 import { sampledCandidateRanking, sampledRanking } from "./sampled-validation.js";
 import { lrSchedule } from "./schedule.js";
+import { distinctQueries, withReciprocals } from "./reciprocal.js";
 import { subsamplingWeights } from "./subsampling.js";
 import { createTables } from "./tables.js";
 import { runTrainingLoop, type TrainLogRecord } from "./trainer.js";
@@ -77,29 +78,35 @@ async function trainLocked(input: TrainStageInput, backend: Backend, ds: Dataset
     const missing = !ds.manifest.entityFeatures ? "entity" : "relation";
     throw new KgcError(input.dataDir, `encoder 'concat' needs ${missing} features but the dataset has none (use --encoder shallow)`);
   }
+  checkOneToNMemory(c, ds.numEntities);
   if (input.resume && !existsSync(join(outDir, CHECKPOINT_DIR, "meta.json"))) throw new KgcError(join(outDir, CHECKPOINT_DIR), "--resume: no checkpoint here");
   if (input.resume && c.steps !== undefined) {
     const at = readCheckpointMeta(outDir).step;
     if (at >= c.steps) throw new KgcError("--steps", `the checkpoint in ${outDir} is already at step ${at}, so a budget of ${c.steps} steps is reached; give --steps above ${at} to train on`);
   }
   checkModelFolder(outDir, input.resume, input.force ?? false);
-  checkTableMemory(c.dim, ds.numEntities, ds.numRelations, c.optimizer);
+  const numRelations = c.reciprocal ? 2 * ds.numRelations : ds.numRelations;
+  checkTableMemory(c.dim, ds.numEntities, numRelations, c.optimizer);
   const train = await ds.triples("train");
   if (train.length === 0) throw new KgcError(input.dataDir, "the train split is empty");
   const valid = await ds.triples("valid");
   const validQueries = ds.manifest.splits.valid.hasAnswers ? ds.queries("valid") : null;
   const tables: ModelTables = createTables({
     interaction: m, dim: c.dim, block: c.block, gamma: c.gamma, encoder: c.encoder,
-    numEntities: ds.numEntities, numRelations: ds.numRelations,
+    numEntities: ds.numEntities, numRelations,
     entityFeatures: concat ? loadFeatures(ds.manifest.entityFeatures!.path, ds.numEntities) : null,
     relationFeatures: concat ? loadFeatures(ds.manifest.relationFeatures!.path, ds.numRelations) : null, seed: c.seed,
   }, c.optimizer);
+  if (c.reciprocal) tables.reciprocal = true;
+  // reciprocal: the triples and their inverses; KvsAll: their distinct (h, r) queries
+  const both = c.reciprocal ? withReciprocals(train, ds.numRelations) : train;
+  const examples = c.training === "KvsAll" ? distinctQueries(both, numRelations) : both;
   const job: TrainJob = {
     tables, config: c, counters: newCounters(c.threads, c.seed),
-    data: { length: train.length, head: train.head, relation: train.relation, tail: train.tail, perm: Int32Array.from({ length: train.length }, (_, i) => i) },
-    known: c.filterNegatives ? { out: ds.adjacency("out"), in: ds.adjacency("in") } : null,
+    data: { length: examples.length, head: examples.head, relation: examples.relation, tail: examples.tail, perm: Int32Array.from({ length: examples.length }, (_, i) => i) },
+    known: c.filterNegatives || c.training === "KvsAll" ? { out: ds.adjacency("out"), in: ds.adjacency("in") } : null,
   };
-  if (c.subsampling) job.data.posWeight = subsamplingWeights(train, ds.numRelations);
+  if (c.subsampling) job.data.posWeight = subsamplingWeights(examples, numRelations);
 
   let resumeStep: number | null = null;
   if (input.resume) {

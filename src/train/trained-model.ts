@@ -106,11 +106,17 @@ export function loadTrainedModel(modelDir: string, ds: Dataset, saved: SavedMode
   }
   const tables = createTables({
     interaction: m, dim: c.dim, block: c.block, gamma: c.gamma, encoder: c.encoder,
-    numEntities: ds.numEntities, numRelations: ds.numRelations,
+    numEntities: ds.numEntities, numRelations: c.reciprocal ? 2 * ds.numRelations : ds.numRelations,
     entityFeatures: concat ? loadFeatures(ds.manifest.entityFeatures!.path, ds.numEntities) : null,
     relationFeatures: concat ? loadFeatures(ds.manifest.relationFeatures!.path, ds.numRelations) : null, seed: 0,
   }, "adagrad"); // scoring: no row Adam moments to allocate
   adopt(tables.entity, modelDir, "entity", c.dim);
+  if (c.reciprocal) {
+    tables.reciprocal = true;
+    const relationPath = join(modelDir, RELATION_TABLE);
+    const rows = existsSync(relationPath) ? readNpyHeader(relationPath).rows : -1;
+    if (rows === ds.numRelations) throw new KgcError(join(modelDir, MODEL_CONFIG), `says reciprocal: true but ${RELATION_TABLE} has ${rows} rows, one per relation (a reciprocal model has ${2 * rows}): the model was trained without reciprocal relations`);
+  }
   adopt(tables.relation, modelDir, "relation", m.relationWidth(c.dim, c.block));
   return { tables, config: c, dataset: trainedOn };
 }

@@ -132,6 +132,35 @@ describe("kgc train", () => {
     await assert.rejects(kgcTrain("--model", "rotate", "--steps", "1", "--set", "filterNegatives=yes"), /filterNegatives: Invalid input: expected boolean/);
   });
 
+  it("1vsAll and KvsAll with reciprocal relations and N3 train, and eval answers head queries through r + R", async () => {
+    for (const training of ["1vsAll", "KvsAll"]) {
+      await kgcTrain("--out", join(root, "models-1n"), "--model", "complex", "--dim", "8", "--batch", "16", "--steps", "30", "--force", "--set", `training=${training}`, "--set", "reciprocal=true", "--set", "n3=0.01", "--set", "labelSmoothing=" + (training === "KvsAll" ? "0.1" : "0"), "--set", "validEvery=0");
+      const out = join(root, "models-1n", "toy", "complex");
+      const rel = readFileSync(join(out, "relation.npy"));
+      assert.match(rel.toString("latin1", 0, 128), /'shape': \(6, 8\)/, "3 relations and their 3 inverses");
+      const report = await evalStage({ modelDir: out, dataDir: data, split: "valid", protocol: "filtered", threads: 1, command: [] });
+      assert.ok(report.filtered!.overall.mrr > 0);
+    }
+  });
+
+  it("1-N bad input: label smoothing outside [0, 1), a block above the memory budget, KvsAll without reciprocal, N3 with negatives", async () => {
+    await assert.rejects(kgcTrain("--model", "complex", "--steps", "1", "--set", "training=KvsAll", "--set", "reciprocal=true", "--set", "labelSmoothing=1"), /labelSmoothing: Too big: expected number to be <1/);
+    await assert.rejects(kgcTrain("--model", "complex", "--steps", "1", "--set", "training=KvsAll", "--set", "reciprocal=true", "--set", "labelSmoothing=-0.1"), /labelSmoothing: Too small/);
+    await assert.rejects(kgcTrain("--out", join(root, "models-1n"), "--model", "complex", "--steps", "1", "--dim", "20000", "--set", "training=1vsAll", "--set", "oneToNMemoryMB=1"),
+      /training: 1vsAll over 30 entities needs 3 MB per thread .* above oneToNMemoryMB = 1; 13 entities fit/);
+    await assert.rejects(kgcTrain("--model", "complex", "--steps", "1", "--set", "training=KvsAll"), /training: KvsAll trains tail queries only: set reciprocal true/);
+    await assert.rejects(kgcTrain("--model", "complex", "--steps", "1", "--set", "n3=0.1"), /n3: the N3 regulariser is for the 1-N modes/);
+  });
+
+  it("eval of a config saying reciprocal for a model trained without reciprocal relations: one line", async () => {
+    await kgcTrain("--model", "distmult", "--dim", "8", "--batch", "16", "--negatives", "8", "--steps", "5", "--force", "--set", "validEvery=0");
+    const out = join(root, "models", "toy", "distmult");
+    const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8")) as Record<string, unknown>;
+    writeFileSync(join(out, "config.json"), JSON.stringify({ ...config, reciprocal: true }));
+    await assert.rejects(evalStage({ modelDir: out, dataDir: data, split: "valid", protocol: "filtered", threads: 1, command: [] }),
+      /config.json: says reciprocal: true but relation.npy has 3 rows, one per relation \(a reciprocal model has 6\): the model was trained without reciprocal relations/);
+  });
+
   it("unknown optimizer", async () => {
     await assert.rejects(kgcTrain("--model", "rotate", "--optimizer", "sgd", "--steps", "1"), /optimizer: Invalid option: expected one of "adagrad"\|"adam"/);
   });

@@ -10,21 +10,12 @@ import type { BatchGradients } from "../../src/backends/index.js";
 import { nativeGradients } from "../../src/backends/native/binding.js";
 import { negativeCount, negGroupRows } from "../../src/models/config.js";
 import { Rng } from "../../src/core/rng.js";
-import type { Csr } from "../../src/data/csr.js";
 import type { Interaction } from "../../src/models/interaction.js";
 import { referenceBatchLoss, type ReferenceBatch, type ReferenceLoss } from "../../src/models/reference.js";
 import { interactionNames, getInteraction } from "../../src/models/registry.js";
 import { modelShape } from "../../src/train/tables.js";
+import { adjacency } from "./adjacency.js";
 import { randomIds, referenceEncoders, tinySpec, type TinySpec } from "./fixtures.js";
-
-/** Adjacency (src/data/csr.ts layout) of a triple list, sorted per entity by (neighbor, relation). */
-function adjacency(triples: readonly [number, number, number][], numEntities: number, out: boolean): Csr {
-  const edges = triples.map(([h, r, t]) => (out ? [h, t, r] : [t, h, r]) as [number, number, number]).sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
-  const indptr = new Float64Array(numEntities + 1);
-  for (const [e] of edges) indptr[e + 1]!++;
-  for (let e = 0; e < numEntities; e++) indptr[e + 1]! += indptr[e]!;
-  return { indptr, neighbor: Int32Array.from(edges, (x) => x[1]), relation: Int32Array.from(edges, (x) => x[2]) };
-}
 
 /**
  * filtered: every third (row, negative) pair of a group is made a known triple (so masked), and

@@ -56,8 +56,11 @@ class TfjsBackend implements Backend {
 
   constructor(private readonly tf: Tf, readonly device: string) {}
 
-  unsupported(): string[] {
-    return []; // every interaction carries its tfjs form (Interaction.tfQuery)
+  unsupported(config: TrainConfig): string[] {
+    const reasons: string[] = []; // every interaction carries its tfjs form (Interaction.tfQuery)
+    if (config.training !== "negatives") reasons.push(`training ${config.training} is native only (tfjs trains shared negatives)`);
+    if (config.reciprocal) reasons.push("reciprocal relations are native only");
+    return reasons;
   }
 
   async train(job: TrainJob, steps: number, lrScale: number): Promise<TrainChunkResult> {

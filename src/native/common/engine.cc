@@ -12,6 +12,8 @@ namespace {
 
 constexpr int kRowChunk = 128;  // query rows per score/loss/backward chunk
 
+}  // namespace
+
 // Sorted unique ids of `ids` into `u`; slot[i] = position of ids[i] in u.
 int uniqueIds(const int32_t* ids, int n, std::vector<int32_t>& u, int32_t* slot,
               std::vector<std::pair<int32_t, int32_t>>& buf) {
@@ -26,10 +28,7 @@ int uniqueIds(const int32_t* ids, int n, std::vector<int32_t>& u, int32_t* slot,
   return int(u.size());
 }
 
-template <typename T>
-void zeroed(std::vector<T>& v, size_t n) {
-  v.assign(n, T(0));
-}
+namespace {
 
 double l3(const EncoderTables& e, const std::vector<int32_t>& ids, float coef, float* dRaw) {
   if (coef <= 0) return 0;
@@ -45,6 +44,8 @@ double l3(const EncoderTables& e, const std::vector<int32_t>& ids, float coef, f
   }
   return coef * total;
 }
+
+}  // namespace
 
 // Encodes the unique entity ids of the batch and the relation operator's prepared rows.
 void encodeBatch(const Context& c, Work& w, const int32_t* r, int B) {
@@ -67,6 +68,8 @@ void buildQueries(const Context& c, Work& w, int B, bool tailSide) {
     c.model->apply(w.Xe.data() + size_t(w.slot[i]) * s.dim, w.P.data() + size_t(w.rslot[i]) * s.prepWidth,
                    w.Q.data() + size_t(i) * s.dim, tailSide, s);
 }
+
+namespace {
 
 void gatherRows(const Work& w, const int32_t* slots, int n, int dim, std::vector<float>& out) {
   out.resize(size_t(n) * dim);
@@ -282,13 +285,19 @@ TrainResult trainSteps(const Context& c, const TrainCounters& k, int threads, in
         w.t[i] = data.tail[e];
         if (data.posWeight) wPos[i] = data.posWeight[e];
       }
-      const bool tailSide = local % 2 == 0;
+      // reciprocal relations: the data holds (t, r + R, h) for every (h, r, t), so tail queries only
+      const bool tailSide = c.cfg.reciprocal || local % 2 == 0;
       local++;
-      const int32_t* side = tailSide ? data.tail : data.head;
-      for (int j = 0; j < NN; j++)
-        w.neg[j] = j % c.cfg.negatives < c.cfg.dataNegatives ? side[rng.below(uint64_t(data.n))] : int32_t(rng.below(uint64_t(c.numEntities)));
-      const double loss = forwardBackward(c, w, w.h.data(), w.r.data(), w.t.data(), w.neg.data(),
-                                          data.posWeight ? wPos.data() : nullptr, tailSide);
+      const float* wp = data.posWeight ? wPos.data() : nullptr;
+      double loss;
+      if (c.cfg.training == TrainMode::Negatives) {
+        const int32_t* side = tailSide ? data.tail : data.head;
+        for (int j = 0; j < NN; j++)
+          w.neg[j] = j % c.cfg.negatives < c.cfg.dataNegatives ? side[rng.below(uint64_t(data.n))] : int32_t(rng.below(uint64_t(c.numEntities)));
+        loss = forwardBackward(c, w, w.h.data(), w.r.data(), w.t.data(), w.neg.data(), wp, tailSide);
+      } else {
+        loss = forwardBackwardOneToN(c, w, w.h.data(), w.r.data(), w.t.data(), wp, tailSide);
+      }
       if (!std::isfinite(loss)) {
         res.diverged = true;
         res.divergedStep = s;

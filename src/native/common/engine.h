@@ -23,6 +23,9 @@ template <class E> struct OptionNames;
 enum class RowOptimizer : int { Adagrad = 0, Adam = 1 };
 template <> struct OptionNames<RowOptimizer> { static constexpr const char* names[] = {"adagrad", "adam"}; };
 template <> struct OptionNames<LossKind> { static constexpr const char* names[] = {"logsigmoid", "margin"}; };
+// training: the shared-negative groups (engine.cc) or 1-N against every entity (one-to-n.cc)
+enum class TrainMode : int { Negatives = 0, OneVsAll = 1, KvsAll = 2 };
+template <> struct OptionNames<TrainMode> { static constexpr const char* names[] = {"negatives", "1vsAll", "KvsAll"}; };
 
 // The training options the engine reads, X(type, name), each under the config schema's own name
 // (src/models/config.ts). addon.cc parses every one generically and none has a default here, so
@@ -42,7 +45,11 @@ template <> struct OptionNames<LossKind> { static constexpr const char* names[] 
   X(float, denseLr)          /* Adam of the dense encoder weights */                               \
   X(float, beta1)            /* Adam's decays and epsilon (dense weights, and rows under adam) */   \
   X(float, beta2)                                                                                  \
-  X(float, adamEps)
+  X(float, adamEps)                                                                                \
+  X(TrainMode, training)     /* negatives | 1vsAll | KvsAll */                                     \
+  X(bool, reciprocal)        /* tail queries only: the data holds (t, r + R, h) for each (h, r, t) */\
+  X(float, n3)               /* N3 coefficient on the batch triples' rows (1-N) */                 \
+  X(float, labelSmoothing)   /* KvsAll's BCE targets */
 
 struct TrainConfig {
 #define KGC_FIELD(type, name) type name{};
@@ -111,6 +118,26 @@ struct Work {
 // negCount(cfg) ids, group g's N serve query rows [g * negGroupRows, (g + 1) * negGroupRows).
 double forwardBackward(const Context& c, Work& w, const int32_t* h, const int32_t* r, const int32_t* t,
                        const int32_t* neg, const float* wPos, bool tailSide);
+
+// Batch helpers shared by the two training modes (engine.cc). uniqueIds: sorted unique ids of
+// `ids` into u, slot[i] = position of ids[i] in u. encodeBatch: encodes w.uEnt into w.Xe and the
+// batch's relations (unique in w.uRel, w.rslot) into w.Xr and prepared rows w.P. buildQueries:
+// w.Q [B, dim] from w.Xe rows w.slot[i] and w.P rows w.rslot[i].
+int uniqueIds(const int32_t* ids, int n, std::vector<int32_t>& u, int32_t* slot,
+              std::vector<std::pair<int32_t, int32_t>>& buf);
+void encodeBatch(const Context& c, Work& w, const int32_t* r, int B);
+void buildQueries(const Context& c, Work& w, int B, bool tailSide);
+template <typename T>
+void zeroed(std::vector<T>& v, size_t n) {
+  v.assign(n, T(0));
+}
+
+// 1-N forward + backward (one-to-n.cc): each query (keep_i, r_i) scored against EVERY entity, in
+// chunks of entities. 1vsAll: softmax cross-entropy of target_i; KvsAll: not here (see
+// forwardBackwardKvsAll). Leaves the DENSE entity gradient in w.dRawE [numEntities, raw] with
+// w.uEnt = 0..numEntities-1, and the relations' in w.dRawR (ids w.uRel), like forwardBackward.
+double forwardBackwardOneToN(const Context& c, Work& w, const int32_t* h, const int32_t* r, const int32_t* t,
+                             const float* wPos, bool tailSide);
 
 struct TrainCounters {
   double* global;        // [2]: steps done, Adam updates done
