@@ -18,11 +18,10 @@ export interface BufferState {
   buckets: [number, number][];
 }
 
-/** BETA ordering of P partitions through a buffer of C (1 <= C <= P). */
+/** BETA ordering of P partitions through a buffer of C (2 <= C <= P, or P = C = 1). */
 export function betaOrder(P: number, C: number): BufferState[] {
-  if (!Number.isInteger(P) || !Number.isInteger(C) || C < 1 || P < 1 || C > P) throw new RangeError(`buffer ${C} of ${P} partitions`);
+  if (!Number.isInteger(P) || !Number.isInteger(C) || C > P || (C < 2 && P !== 1)) throw new RangeError(`buffer ${C} of ${P} partitions`);
   if (C === P) return [{ slots: range(0, P), buckets: bucketsAmong(range(0, P), new Set()) }];
-  if (C === 1) return range(0, P).map((p) => ({ slots: [p], buckets: [[p, p]] }));
   const fixedSize = C - 1;
   const wanted: number[][] = [];
   // fixed set g: partitions [g*(C-1), (g+1)*(C-1)); the swapped ones: every partition after it

@@ -53,6 +53,7 @@ export function planPartitions(o: PlanInput): PartitionPlan {
     const P = o.partitions, C = o.buffer;
     if (P === undefined || C === undefined) throw new KgcError(P === undefined ? "--partitions" : "--buffer", "give both --partitions P and --buffer C (or --memory-gb G)");
     if (C > P) throw new KgcError("--buffer", `${C} is more than --partitions ${P}`);
+    if (C < 2 && P > 1) throw new KgcError("--buffer", "must hold at least 2 partitions (a bucket (i, j) needs both in memory)");
     if (P > o.numEntities) throw new KgcError("--partitions", `${P} is more than the ${o.numEntities} entities`);
     const r = resident(o, P, C);
     return { partitions: P, buffer: C, partSize: r.partSize, partBytes: r.partBytes, residentBytes: r.bytes };

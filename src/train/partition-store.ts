@@ -83,13 +83,20 @@ export class PartitionStore {
     return m;
   }
 
-  /** Takes the manifest's versions as the live files (a resume), after checking it is this run's. */
-  adopt(m: PartitionManifest, want: PartitionIdentity): void {
+  /** The manifest to resume from, checked to be this run's (a folder of another run or dataset is refused). */
+  resumable(want: PartitionIdentity): PartitionManifest {
     const path = join(this.dir, CHECKPOINT_MANIFEST);
+    const m = this.readManifest();
+    if (!m) throw new KgcError(path, "--resume: no out-of-core checkpoint here");
     for (const [key, value] of Object.entries(want)) {
       const got = m[key as keyof PartitionIdentity];
       if (got !== value) throw new KgcError(path, `--resume: the partition folder is from another run or dataset: it has ${key} ${String(got)}, this run ${String(value)}`);
     }
+    return m;
+  }
+
+  /** Takes the manifest's versions as the live files (a resume). */
+  adopt(m: PartitionManifest): void {
     for (const [key, v] of Object.entries(m.versions)) {
       if (!existsSync(this.path(key, v))) throw new KgcError(this.path(key, v), "missing: the partition checkpoint is incomplete");
       this.live.set(key, v);

@@ -80,9 +80,8 @@ export async function trainPartitioned(o: PartitionedInput): Promise<Partitioned
 
   let pos: Position = { epoch: 0, state: 0, bucket: 0 };
   if (o.resume) {
-    const m = store.readManifest();
-    if (!m) throw new KgcError(join(dir, "checkpoint.json"), "--resume: no out-of-core checkpoint here");
-    store.adopt(m, o.identity);
+    const m = store.resumable(o.identity);
+    store.adopt(m);
     store.sweep(m.versions);
     await store.read("relation", relationPacked);
     copyRows(tables.relation, 0, tables.relation.numRows, relationPacked, false);

@@ -19,7 +19,7 @@ import { openRegistry } from "../runs/index.js";
 import { appendRunningMetrics, checkModelFolder, commitModel, markModelFolder, startRunningMetrics, writeRunningConfig } from "./model-folder.js";
 import { planPartitions } from "./partition-plan.js";
 import { PARTITIONS_DIR, trainPartitioned } from "./partitioned.js";
-import { CHECKPOINT_MANIFEST } from "./partition-store.js";
+import { CHECKPOINT_MANIFEST, PartitionStore } from "./partition-store.js";
 import { createTables } from "./tables.js";
 import type { TrainStageInput, TrainStageResult } from "./train.js";
 
@@ -52,6 +52,8 @@ export async function trainOutOfCoreLocked(input: TrainStageInput, backend: Back
     numEntities: plan.buffer * plan.partSize, numRelations: ds.numRelations, entityFeatures: null, relationFeatures: null, seed: c.seed,
   }, c.optimizer);
   const fingerprint = datasetFingerprint(ds);
+  const identity = { fingerprint, model: m.name, dim: c.dim, block: c.block, optimizer: c.optimizer, numEntities: ds.numEntities, numRelations: ds.numRelations, partitions: plan.partitions, partSize: plan.partSize };
+  if (input.resume) new PartitionStore(join(outDir, PARTITIONS_DIR)).resumable(identity); // refused before anything is written
   markModelFolder(outDir);
   const resolved = { ...c, partitions: plan.partitions, buffer: plan.buffer };
   writeRunningConfig(outDir, { ...resolved, backend: backend.name, device: backend.device, dataset: ds.name, data: input.dataDir, fingerprint });
@@ -61,7 +63,7 @@ export async function trainOutOfCoreLocked(input: TrainStageInput, backend: Back
   try {
     const result = await trainPartitioned({
       outDir, trainPath: join(ds.dir, DatasetFiles.triples("train")), numTriples, tables, config: c, backend, plan, resume: input.resume,
-      identity: { fingerprint, model: m.name, dim: c.dim, block: c.block, optimizer: c.optimizer, numEntities: ds.numEntities, numRelations: ds.numRelations, partitions: plan.partitions, partSize: plan.partSize },
+      identity,
       onLog(r) {
         appendRunningMetrics(outDir, { step: r.step, loss: r.loss, pos_per_s: r.posPerSecond, seconds: r.seconds });
         run.logMetrics({ loss: r.loss, pos_per_s: r.posPerSecond }, r.step);
