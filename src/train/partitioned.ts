@@ -137,7 +137,7 @@ export async function trainPartitioned(o: PartitionedInput): Promise<Partitioned
           }
           const [i, j] = st.buckets[b]!;
           setBucket(job, readBucket(fd, index, i, j), buffer, i, j);
-          let left = Math.ceil(job.data.length / B);
+          let left = job.data.length === 0 ? 0 : Math.max(1, Math.round(job.data.length / B)); // an epoch: ~n / B steps, as in memory
           while (left > 0 && !outOfBudget()) {
             const step = job.counters.global[0]!;
             const limit = Math.min(stopStep ?? Infinity, schedule.nextBoundary(step), (Math.floor(step / c.logEvery) + 1) * c.logEvery);
