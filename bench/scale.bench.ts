@@ -58,7 +58,7 @@ function kgc(args: string[]): Run {
 
 function dataset(name: string, entities: number, triples: number): string {
   if (!existsSync(join(work, "data", name, "manifest.json"))) {
-    kgc(["data", "synth", "--out", `raw-${name}`, "--entities", String(entities), "--relations", "100", "--train", String(triples), "--valid", "2000", "--test", "2000", "--candidates", "101", "--feature-dim", "4", "--force"]);
+    if (!existsSync(join(work, `raw-${name}`, "meta.json"))) kgc(["data", "synth", "--out", `raw-${name}`, "--entities", String(entities), "--relations", "100", "--train", String(triples), "--valid", "2000", "--test", "2000", "--candidates", "101", "--feature-dim", "4", "--force"]);
     kgc(["data", "import", "--ogb", `raw-${name}`, "--name", name, "--out", "data", "--force"]);
   }
   return `data/${name}`;
