@@ -3,14 +3,19 @@
  * (--partitions P --buffer C) or picked from a memory budget (--memory-gb G). In memory: C
  * partition slots, plus one slot the next partition is prefetched into and one an evicted
  * partition is written back from (none when C = P: nothing is swapped), the current bucket's
- * triples and a fixed allowance for Node, the addon's scratch and the relation table. The budget
- * picks the smallest P (largest partitions: negatives drawn from more entities, as PBG advises)
- * whose buffer holds at least two partitions.
+ * triples and a fixed allowance for Node, the addon's scratch and the relation table. Of the P
+ * (powers of two) whose buffer of at least two partitions fits the budget, the budget picks the
+ * one with the least partition traffic per epoch (BETA loads × partition bytes); a P within 5%
+ * of a smaller one loses to it (larger partitions: negatives drawn from more entities), and a P
+ * whose mean bucket is under MIN_MEAN_BUCKET_TRIPLES is taken only when no smaller P fits.
  */
 import { KgcError } from "../core/errors.js";
+import { betaOrder, countLoads } from "./bucket-order.js";
 
 /** Node's heap, the addon's per-thread scratch and the relation table (measured RSS of a small run: ~0.3 GB) */
 export const FIXED_OVERHEAD_BYTES = 0.5 * 2 ** 30;
+/** buckets smaller than this on average cost more in per-bucket overhead than their swaps save */
+export const MIN_MEAN_BUCKET_TRIPLES = 100_000;
 /** the largest P the budget may pick (P² buckets) */
 export const MAX_PARTITIONS = 256;
 
@@ -61,15 +66,21 @@ export function planPartitions(o: PlanInput): PartitionPlan {
   const budget = (o.memoryGb ?? 0) * GB;
   const whole = resident(o, 1, 1);
   if (whole.bytes <= budget) return { partitions: 1, buffer: 1, partSize: whole.partSize, partBytes: whole.partBytes, residentBytes: whole.bytes };
+  // among the P whose buffer of >= 2 fits, the least swap traffic per epoch (BETA loads x partition size)
+  let best: PartitionPlan | null = null, bestTraffic = Infinity;
   for (let P = 2; P <= Math.min(MAX_PARTITIONS, o.numEntities); P *= 2) {
-    // the largest C whose footprint fits
-    let best = 0;
-    for (let C = 2; C <= P; C++) if (resident(o, P, C).bytes <= budget) best = C;
-    if (best >= 2) {
-      const r = resident(o, P, best);
-      return { partitions: P, buffer: best, partSize: r.partSize, partBytes: r.partBytes, residentBytes: r.bytes };
+    let C = 0;
+    for (let c = 2; c <= P; c++) if (resident(o, P, c).bytes <= budget) C = c;
+    if (C < 2) continue;
+    if (best && o.numTriples / (P * P) < MIN_MEAN_BUCKET_TRIPLES) break;
+    const r = resident(o, P, C);
+    const traffic = (C === P ? P : countLoads(betaOrder(P, C))) * r.partBytes;
+    if (traffic < bestTraffic * 0.95) {
+      best = { partitions: P, buffer: C, partSize: r.partSize, partBytes: r.partBytes, residentBytes: r.bytes };
+      bestTraffic = traffic;
     }
   }
+  if (best) return best;
   const P = Math.min(MAX_PARTITIONS, o.numEntities);
   const need = resident(o, P, Math.min(2, P)).bytes;
   throw new KgcError("--memory-gb", `${o.memoryGb} GB is too small for even two partitions in memory: the smallest that works is ${(Math.ceil((need / GB) * 100) / 100).toFixed(2)} GB (${P} partitions, buffer 2)`);

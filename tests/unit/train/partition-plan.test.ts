@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { KgcError } from "../../../src/core/errors.js";
+import { betaOrder, countLoads } from "../../../src/train/bucket-order.js";
 import { FIXED_OVERHEAD_BYTES, planPartitions } from "../../../src/train/partition-plan.js";
 
 const BIG = { numEntities: 10_000_000, numTriples: 100_000_000, rowFloats: 201 }; // d = 200 + Adagrad state: 8.04 GB
@@ -12,14 +13,17 @@ describe("planPartitions", () => {
     assert.deepEqual([p.partitions, p.buffer], [1, 1]);
   });
 
-  it("a 4 GB budget for an 8 GB table: the smallest P whose buffer of >= 2 fits, and the estimate within the budget", () => {
+  it("a 4 GB budget for an 8 GB table: a buffer of >= 2 within the budget, the least swap traffic of the P that fit", () => {
     const p = planPartitions({ ...BIG, memoryGb: 4 });
     assert.ok(p.partitions >= 4 && p.buffer >= 2 && p.buffer <= p.partitions, JSON.stringify(p));
     assert.ok(p.residentBytes <= 4e9);
     assert.equal(p.partSize, Math.ceil(BIG.numEntities / p.partitions));
-    // the next smaller P would not fit two partitions
-    const smaller = p.partitions / 2;
-    assert.ok(((smaller === p.partitions ? 0 : 4) * Math.ceil(BIG.numEntities / smaller) * 201 * 4) + FIXED_OVERHEAD_BYTES > 4e9 || smaller < 2);
+    const traffic = (P: number, C: number): number => countLoads(betaOrder(P, C)) * Math.ceil(BIG.numEntities / P) * 201 * 4;
+    for (const P of [8, 16, 32, 64]) {
+      let C = 0;
+      for (let c = 2; c <= P; c++) if ((c + 2) * Math.ceil(BIG.numEntities / P) * 201 * 4 + 28 * Math.min(BIG.numTriples, 4 * BIG.numTriples / (P * P)) + FIXED_OVERHEAD_BYTES <= 4e9) C = c;
+      if (C >= 2) assert.ok(traffic(p.partitions, p.buffer) <= traffic(P, C) / 0.95 + 1, `P=${P} C=${C} moves less than the pick ${JSON.stringify(p)}`);
+    }
   });
 
   it("too small a budget: one error naming the smallest that works", () => {
