@@ -34,6 +34,12 @@ export function copyRows(e: EncoderTables, lo: number, count: number, packed: Fl
   }
 }
 
+/** A background promise whose failure surfaces where it is awaited, never as an unhandled rejection. */
+function handled(p: Promise<void>): Promise<void> {
+  p.catch(() => undefined);
+  return p;
+}
+
 export class PartitionBuffer {
   /** partition held by each slot (-1: empty) */
   readonly resident: number[];
@@ -67,7 +73,7 @@ export class PartitionBuffer {
       if (want < 0) continue;
       if (this.prefetch?.part !== want) {
         await this.prefetch?.done;
-        this.prefetch = { part: want, done: this.readAfterWriteBack(want) };
+        this.prefetch = { part: want, done: handled(this.readAfterWriteBack(want)) };
       }
       await this.prefetch.done;
       this.prefetch = null;
@@ -82,7 +88,7 @@ export class PartitionBuffer {
   startPrefetch(slots: readonly number[]): void {
     if (this.prefetch) return;
     const next = slots.find((p) => p >= 0 && !this.resident.includes(p));
-    if (next !== undefined) this.prefetch = { part: next, done: this.readAfterWriteBack(next) };
+    if (next !== undefined) this.prefetch = { part: next, done: handled(this.readAfterWriteBack(next)) };
   }
 
   /** Writes slot s back (as a new version) and empties it; the write runs in the background. */
@@ -90,7 +96,7 @@ export class PartitionBuffer {
     const p = this.resident[s]!;
     await this.writeBack;
     copyRows(this.entity, s * this.partSize, this.partSize, this.outgoing, true);
-    this.writeBack = this.store.write(partKey(p), this.outgoing);
+    this.writeBack = handled(this.store.write(partKey(p), this.outgoing));
     this.resident[s] = -1;
   }
 
