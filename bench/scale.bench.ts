@@ -119,8 +119,8 @@ const med = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.l
 emit("in-memory positives/s", bigCfg, med(memPos), "pos/s");
 emit("out-of-core positives/s", bigCfg, med(oocPos), "pos/s");
 emit("throughput ratio ooc/memory (large)", { ...bigCfg, each: oocPos.map((p, i) => p / memPos[i]!) }, med(oocPos) / med(memPos), "ratio");
-emit("in-memory wall time (1 epoch, whole command)", bigCfg, med(mem.map((r) => r.seconds)), "s");
-emit("out-of-core wall time (1 epoch, whole command)", bigCfg, med(out.map((r) => r.seconds)), "s");
+emit("in-memory wall time (whole command, --big-steps steps)", bigCfg, med(mem.map((r) => r.seconds)), "s");
+emit("out-of-core wall time (whole command, --big-steps steps)", bigCfg, med(out.map((r) => r.seconds)), "s");
 emit("out-of-core peak RSS", bigCfg, Math.max(...out.map((r) => r.rssGb)), "GB");
 emit("out-of-core peak RSS within budget", bigCfg, Math.max(...out.map((r) => r.rssGb)) <= memoryGb ? 1 : 0, "bool");
 emit("in-memory peak RSS", bigCfg, Math.max(...mem.map((r) => r.rssGb)), "GB");
