@@ -13,7 +13,7 @@
         "src/native/common/gemm.cc",
         "src/native/common/mmap.cc",
         "src/native/common/scoring.cc",
-        "src/native/kernels/registry.cc",
+        "<!@(ls -1 src/native/kernels/*.cc)",
         "src/native/walk/skipgram.cc",
         "src/native/walk/smoothing.cc",
         "src/native/walk/walk-napi.cc",

@@ -6,6 +6,7 @@
  * Shapes: entity [E, dim], relation [R, dim].
  */
 import { complexProduct, type Interaction, type ModelShape } from "./interaction.js";
+import { tfComplexProduct } from "./tf-ops.js";
 
 export const complex: Interaction = {
   name: "complex",
@@ -18,4 +19,5 @@ export const complex: Interaction = {
   phaseScale: () => 1,
   prepare: (raw) => Float64Array.from(raw),
   query: (e: ArrayLike<number>, r: Float64Array, tail: boolean, s: ModelShape) => complexProduct(e, r, !tail, s.dim / 2),
+  tfQuery: (tf, e, r, tail, s) => tfComplexProduct(tf, e, r, !tail, s.dim / 2),
 };

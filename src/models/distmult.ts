@@ -20,4 +20,5 @@ export const distmult: Interaction = {
     for (let k = 0; k < s.dim; k++) q[k] = e[k]! * r[k]!;
     return q;
   },
+  tfQuery: (tf, e, r) => tf.mul(e, r),
 };

@@ -4,7 +4,9 @@
  * (PyTorch-BigGraph's operator x comparator). Distance comparators give score = gamma - distance.
  * The plain-TS functions here are the float64 reference the native kernels are tested against.
  */
+import type { Tensor2D } from "@tensorflow/tfjs";
 import { KgcError } from "../core/errors.js";
+import type { Tf } from "./tf-ops.js";
 
 export type ComparatorName = "dot" | "l1" | "l2" | "modulus" | "block-l2";
 
@@ -37,6 +39,12 @@ export interface Interaction {
   prepare(raw: ArrayLike<number>, shape: ModelShape): Float64Array;
   /** reference: query for the side (tail = true: from the head, compared with tails). shape: [dim] */
   query(e: ArrayLike<number>, prepared: Float64Array, tail: boolean, shape: ModelShape): Float64Array;
+  /**
+   * tfjs form of the operator: the queries of a batch from the kept entities' rows and the raw
+   * (encoded) relation rows, differentiable by tfjs autograd (the tfjs backend and the gradient
+   * oracle compare them with the comparator). shape: keep [B, dim], rel [B, relWidth] -> [B, dim]
+   */
+  tfQuery(tf: Tf, keep: Tensor2D, rel: Tensor2D, tail: boolean, shape: ModelShape): Tensor2D;
 }
 
 /** Reference comparator: score of query q against candidate c. */

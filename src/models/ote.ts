@@ -12,7 +12,9 @@
  * Shapes: entity [E, dim], relation [R, dim * k] (OTE) or [R, dim * (k + 1)] (NOTE).
  * Defaults: gamma 12, block 20, dim 200 (seed). Init: U(-eps, eps) then orthonormal blocks, s = 0.
  */
+import type { Tensor1D, Tensor2D } from "@tensorflow/tfjs";
 import type { Interaction, ModelShape } from "./interaction.js";
+import type { Tf } from "./tf-ops.js";
 
 /** Gram-Schmidt on the k rows of a k x k block (read with row stride `cols`). shape: [k, k] */
 export function gramSchmidt(m: ArrayLike<number>, offset: number, k: number, cols: number): Float64Array {
@@ -36,6 +38,30 @@ function normalisedScale(s: number[], sign: number, k: number): number[] {
   const x = s.map((v) => Math.exp(sign * v));
   const n = Math.sqrt(x.reduce((acc, v) => acc + v * v, 0));
   return x.map((v) => (Math.sqrt(k) * v) / n);
+}
+
+/** tfjs form of one row's query (tiny inputs: loops over blocks and rows). shape: [dim] */
+function tfRowQuery(tf: Tf, e: Tensor1D, r: Tensor1D, tail: boolean, s: ModelShape, scaled: boolean): Tensor1D {
+  const k = s.block, cw = scaled ? k + 1 : k, parts: Tensor1D[] = [];
+  for (let b = 0; b < s.dim / k; b++) {
+    const M = tf.reshape(tf.slice(r, [b * k * cw], [k * cw]), [k, cw]) as Tensor2D;
+    const rows: Tensor1D[] = [];
+    for (let i = 0; i < k; i++) {
+      const mi = tf.squeeze(tf.slice(M, [i, 0], [1, k])) as Tensor1D;
+      let u = mi;
+      for (const rj of rows) u = tf.sub(u, tf.mul(tf.sum(tf.mul(mi, rj)), rj));
+      rows.push(tf.div(u, tf.sqrt(tf.add(tf.sum(tf.square(u)), 1e-12))));
+    }
+    const R = tf.stack(rows) as Tensor2D;
+    let sigma: Tensor1D = tf.ones([k]);
+    if (scaled) {
+      const x = tf.exp(tf.mul(tf.squeeze(tf.slice(M, [0, k], [k, 1])), tail ? 1 : -1)) as Tensor1D;
+      sigma = tf.mul(tf.div(x, tf.norm(x)), Math.sqrt(k));
+    }
+    const w = tf.mul(tf.slice(e, [b * k], [k]), sigma) as Tensor1D;
+    parts.push(tf.squeeze(tail ? tf.matMul(tf.expandDims(w, 0), R) : tf.matMul(R, tf.expandDims(w, 1))) as Tensor1D);
+  }
+  return tf.concat(parts) as Tensor1D;
 }
 
 function ote(scaled: boolean): Interaction {
@@ -84,6 +110,10 @@ function ote(scaled: boolean): Interaction {
         }
       }
       return q;
+    },
+    tfQuery(tf, e, r, tail, s) {
+      const rels = tf.unstack(r) as Tensor1D[];
+      return tf.stack((tf.unstack(e) as Tensor1D[]).map((ei, i) => tfRowQuery(tf, ei, rels[i]!, tail, s, scaled))) as Tensor2D;
     },
   };
 }

@@ -7,7 +7,15 @@
  * gradient 0. Hot loop = B x N x k square roots: vectorised reciprocal square roots (AVX-512).
  * Shapes: entity [E, dim], relation [R, dim / 2]. Defaults: gamma 8 (seed), dim 200.
  */
+import type { Tensor2D } from "@tensorflow/tfjs";
 import { complexProduct, type Interaction, type ModelShape } from "./interaction.js";
+import { type Tf, tfComplexProduct } from "./tf-ops.js";
+
+/** tfjs: phases -> [cos ; sin]. shape: [B, dim / 2] -> [B, dim] */
+function tfRotation(tf: Tf, r: Tensor2D, s: ModelShape): Tensor2D {
+  const th = tf.mul(r, s.phaseScale);
+  return tf.concat([tf.cos(th), tf.sin(th)], 1) as Tensor2D;
+}
 
 export const rotate: Interaction = {
   name: "rotate",
@@ -29,4 +37,5 @@ export const rotate: Interaction = {
     return p;
   },
   query: (e: ArrayLike<number>, p: Float64Array, tail: boolean, s: ModelShape) => complexProduct(e, p, !tail, s.dim / 2),
+  tfQuery: (tf, e, r, tail, s) => tfComplexProduct(tf, e, tfRotation(tf, r, s), !tail, s.dim / 2),
 };

@@ -25,6 +25,7 @@ function transe(p: 1 | 2): Interaction {
       for (let k = 0; k < s.dim; k++) q[k] = e[k]! + sg * r[k]!;
       return q;
     },
+    tfQuery: (tf, e, r, tail) => (tail ? tf.add(e, r) : tf.sub(e, r)),
   };
 }
 

@@ -3,7 +3,6 @@
 // only stop a wrong call from touching memory out of bounds.
 #include <napi.h>
 #include <cmath>
-#include <initializer_list>
 #include <string>
 #include "common/engine.h"
 #include "common/gemm.h"
@@ -59,34 +58,37 @@ EncoderTables parseEncoder(Napi::Env env, const Napi::Object& o, int out, bool r
   return e;
 }
 
-// One of `allowed` read from o[key] (a string field of the config schema), as its index.
-int choice(Napi::Env env, const Napi::Object& o, const char* key, std::initializer_list<const char*> allowed) {
-  const Napi::Value v = o.Get(key);
-  const std::string got = v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
+// One training option o[key], read by its C++ type: a number, a boolean, or one of an enum's names.
+void readOption(const Napi::Object& o, const char* key, int& v) { v = int(num(o, key)); }
+void readOption(const Napi::Object& o, const char* key, float& v) { v = float(num(o, key)); }
+void readOption(const Napi::Object& o, const char* key, bool& v) {
+  const Napi::Value x = o.Get(key);
+  if (!x.IsBoolean()) fail(o.Env(), std::string(key) + " must be a boolean");
+  v = x.As<Napi::Boolean>().Value();
+}
+template <class E>
+void readOption(const Napi::Object& o, const char* key, E& v) {
+  const Napi::Value x = o.Get(key);
+  const std::string got = x.IsString() ? x.As<Napi::String>().Utf8Value() : std::string();
   int i = 0;
-  for (const char* a : allowed) {
-    if (got == a) return i;
+  for (const char* name : OptionNames<E>::names) {
+    if (got == name) {
+      v = E(i);
+      return;
+    }
     i++;
   }
-  fail(env, std::string(key) + " has an unknown value '" + got + "'");
+  fail(o.Env(), std::string(key) + " has an unknown value '" + got + "'");
 }
 
 // The training config, read under the schema's own field names (src/models/config.ts: the zod
-// output the binding passes through); every value comes from there.
+// output the binding passes through): every option KGC_TRAIN_OPTIONS lists.
 TrainConfig parseTrainConfig(Napi::Env env, const Napi::Object& cfg) {
   TrainConfig t;
-  t.rowAdam = choice(env, cfg, "optimizer", {"adagrad", "adam"}) == 1;
-  t.B = int(num(cfg, "batch"));
-  t.N = int(num(cfg, "negatives"));
-  t.negChunk = int(num(cfg, "negChunk"));
-  t.dataNeg = int(num(cfg, "dataNegatives"));
-  t.loss.kind = choice(env, cfg, "loss", {"logsigmoid", "margin"}) == 1 ? LossKind::Margin : LossKind::LogSigmoid;
-  t.loss.advTemp = float(num(cfg, "advTemp"));
-  t.loss.margin = float(num(cfg, "margin"));
-  t.reg = float(num(cfg, "reg"));
-  t.lr = float(num(cfg, "lr"));
-  t.adam = {float(num(cfg, "denseLr")), float(num(cfg, "beta1")), float(num(cfg, "beta2")), float(num(cfg, "adamEps"))};
-  if (t.B <= 0 || t.N <= 0 || t.negChunk < 0 || t.dataNeg < 0 || t.dataNeg > t.N)
+#define KGC_READ(type, name) readOption(cfg, #name, t.name);
+  KGC_TRAIN_OPTIONS(KGC_READ)
+#undef KGC_READ
+  if (t.batch <= 0 || t.negatives <= 0 || t.negChunk < 0 || t.dataNegatives < 0 || t.dataNegatives > t.negatives)
     fail(env, "batch and negatives must be positive, negChunk >= 0, 0 <= dataNegatives <= negatives");
   return t;
 }
@@ -98,8 +100,8 @@ Context parseContext(Napi::Env env, const Napi::Object& spec, bool withConfig, b
   c.model = parseModel(env, spec, c.shape);
   const ModelShape& s = c.shape;
   if (withConfig) c.cfg = parseTrainConfig(env, spec.Get("config").As<Napi::Object>());
-  c.ent = parseEncoder(env, spec.Get("entity").As<Napi::Object>(), s.dim, c.cfg.rowAdam);
-  c.rel = parseEncoder(env, spec.Get("relation").As<Napi::Object>(), s.relWidth, c.cfg.rowAdam);
+  c.ent = parseEncoder(env, spec.Get("entity").As<Napi::Object>(), s.dim, c.cfg.optimizer == RowOptimizer::Adam);
+  c.rel = parseEncoder(env, spec.Get("relation").As<Napi::Object>(), s.relWidth, c.cfg.optimizer == RowOptimizer::Adam);
   c.numEntities = c.ent.numRows;
   const Napi::Value known = spec.Get("known");
   if (!known.IsUndefined() && !known.IsNull()) {
@@ -165,7 +167,7 @@ Napi::Value Gradients(const Napi::CallbackInfo& info) {
   const Context c = parseContext(env, info[0].As<Napi::Object>(), true, false);
   const Napi::Object batch = info[1].As<Napi::Object>();
   const Napi::Object out = info[2].As<Napi::Object>();
-  const size_t B = size_t(c.cfg.B), N = size_t(negCount(c.cfg));
+  const size_t B = size_t(c.cfg.batch), N = size_t(negCount(c.cfg));
   const int32_t* h = typed<int32_t>(env, batch, "head", napi_int32_array, B);
   const int32_t* r = typed<int32_t>(env, batch, "relation", napi_int32_array, B);
   const int32_t* t = typed<int32_t>(env, batch, "tail", napi_int32_array, B);

@@ -55,7 +55,12 @@ function writeRawOgb(dir: string): void {
 async function killWhen(run: Spawned, ready: () => boolean, what: string): Promise<void> {
   let exited = false;
   void run.done.then(() => (exited = true));
-  await waitFor(() => exited || ready(), what);
+  try {
+    await waitFor(() => exited || ready(), what);
+  } catch (err) {
+    if (!exited) process.kill(run.pid, "SIGKILL"); // a failed wait must not leave the run going (it would hold the test file open)
+    throw err;
+  }
   assert.ok(!exited, `the run ended before ${what}`);
   process.kill(run.pid, "SIGKILL");
   assert.equal((await run.done).signal, "SIGKILL");
@@ -99,7 +104,14 @@ describe("kill -9 in train", () => {
     expectOk(["train", ...TRAIN_ARGS, "--steps", "301"], opts());
     const model = join(root, "models", "d", "rotate");
     const good = ["config.json", "metrics.jsonl", "entity.npy", "relation.npy"].map((f) => [f, readFileSync(join(model, f))] as const);
-    const metaOf = (): { step: number } | null => (existsSync(join(model, "checkpoint", "meta.json")) ? (JSON.parse(readFileSync(join(model, "checkpoint", "meta.json"), "utf8")) as { step: number }) : null);
+    // the checkpoint folder is replaced as a whole, so meta.json can vanish between two reads: absent = no checkpoint yet
+    const metaOf = (): { step: number } | null => {
+      try {
+        return JSON.parse(readFileSync(join(model, "checkpoint", "meta.json"), "utf8")) as { step: number };
+      } catch {
+        return null;
+      }
+    };
     const lines = (): number => (existsSync(join(model, "metrics.running.jsonl")) ? readFileSync(join(model, "metrics.running.jsonl"), "utf8").split("\n").length - 1 : 0);
     const run = spawnKgc(["train", ...TRAIN_ARGS, "--steps", "10000000", "--force", "--set", "logEvery=20", "--set", "checkpointEvery=0", "--set", "checkpointMinutes=0.004"], opts());
     await killWhen(run, () => (metaOf()?.step ?? 301) !== 301 && lines() >= 3, "a time-based checkpoint of the new run and 3 metrics lines");

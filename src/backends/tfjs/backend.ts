@@ -17,12 +17,13 @@ import type { TrainConfig } from "../../models/config.js";
 import type { EncoderTables, ModelTables } from "../../models/model-tables.js";
 import type { Backend, BatchGradients, ExplicitBatch, KnownTriples, TrainChunkResult, TrainJob } from "../backend.js";
 import { negativeCount } from "../../models/config.js";
+import { getInteraction } from "../../models/registry.js";
 import { checkIds } from "../checks.js";
 import type { DeviceGradients } from "./batch-gradients.js";
 import { layoutBatch, type BatchLayout } from "./batch-layout.js";
 import { DeviceDense } from "./dense-adam.js";
 import { gatherFeatures, gatherRows } from "./host-rows.js";
-import { getTfInteraction, tfInteractionNames } from "./interactions.js";
+import { tfScore } from "./score.js";
 import { loadTfjs, type Tf } from "./load.js";
 import { isOutOfMemory, outOfMemoryError } from "./out-of-memory.js";
 import { updateRows } from "./row-optimizer.js";
@@ -55,8 +56,8 @@ class TfjsBackend implements Backend {
 
   constructor(private readonly tf: Tf, readonly device: string) {}
 
-  unsupported(config: TrainConfig): string[] {
-    return tfInteractionNames().includes(config.model) ? [] : [`model '${config.model}' has no tfjs kernel (known: ${tfInteractionNames().join(", ")})`];
+  unsupported(): string[] {
+    return []; // every interaction carries its tfjs form (Interaction.tfQuery)
   }
 
   async train(job: TrainJob, steps: number, lrScale: number): Promise<TrainChunkResult> {
@@ -129,7 +130,7 @@ class TfjsBackend implements Backend {
     if (k > 0 && candidates.length !== B * k) throw new KgcError("candidates", `must hold B*k = ${B * k} ids`);
     const N = k > 0 ? k : candidates.length;
     if (out.length < B * N) throw new KgcError("out", `has ${out.length} elements, needs ${B * N}`);
-    const score = getTfInteraction(tables.model);
+    const score = tfScore(getInteraction(tables.model));
     const shape = { dim: tables.dim, block: tables.block, gamma: tables.gamma, phaseScale: tables.phaseScale };
     const dense = uploadDense(tf, tables);
     try {

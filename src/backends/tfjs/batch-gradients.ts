@@ -17,7 +17,7 @@ import type { Scalar, Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs";
 import type { TrainConfig } from "../../models/config.js";
 import type { ModelShape } from "../../models/interaction.js";
 import type { BatchLayout } from "./batch-layout.js";
-import type { TfScore } from "./interactions.js";
+import type { TfScore } from "./score.js";
 import type { Tf } from "./load.js";
 
 const MASKED_SCORE = -1e30;

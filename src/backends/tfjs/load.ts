@@ -7,7 +7,9 @@
 import { KgcError } from "../../core/errors.js";
 import { warn } from "../../core/log.js";
 
-export type Tf = typeof import("@tensorflow/tfjs");
+import type { Tf } from "../../models/tf-ops.js";
+
+export type { Tf };
 
 export interface LoadedTfjs {
   tf: Tf;

@@ -7,11 +7,12 @@
 import type { Tensor } from "@tensorflow/tfjs";
 import type { TrainConfig } from "../../models/config.js";
 import type { EncoderTables, ModelTables } from "../../models/model-tables.js";
+import { getInteraction } from "../../models/registry.js";
 import { batchGradients, type DeviceGradients, type EncoderBatch } from "./batch-gradients.js";
 import type { BatchLayout } from "./batch-layout.js";
 import type { DeviceDense } from "./dense-adam.js";
 import { gatherFeatures, gatherRows } from "./host-rows.js";
-import { getTfInteraction } from "./interactions.js";
+import { tfScore } from "./score.js";
 import type { Tf } from "./load.js";
 
 export interface DenseOnDevice {
@@ -34,7 +35,7 @@ function encoderBatch(tf: Tf, e: EncoderTables, ids: Int32Array, dense: DeviceDe
 
 /** Gathers, uploads and runs the batch; the returned tensors belong to the caller. */
 export function dispatchBatch(tf: Tf, tables: ModelTables, config: TrainConfig, layout: BatchLayout, dense: DenseOnDevice): DeviceGradients {
-  const score = getTfInteraction(tables.model);
+  const score = tfScore(getInteraction(tables.model));
   const shape = { dim: tables.dim, block: tables.block, gamma: tables.gamma, phaseScale: tables.phaseScale };
   return tf.tidy(() => batchGradients(tf, score, shape, config, layout,
     encoderBatch(tf, tables.entity, layout.uEnt, dense.entity), encoderBatch(tf, tables.relation, layout.uRel, dense.relation)) as unknown as Record<string, Tensor>) as unknown as DeviceGradients;

@@ -102,7 +102,7 @@ void maskKnown(const Adjacency& known, const int32_t* keep, const int32_t* r, in
 double forwardBackward(const Context& c, Work& w, const int32_t* h, const int32_t* r, const int32_t* t,
                        const int32_t* neg, const float* wPos, bool tailSide) {
   const ModelShape& s = c.shape;
-  const int B = c.cfg.B, N = c.cfg.N, d = s.dim;
+  const int B = c.cfg.batch, N = c.cfg.negatives, d = s.dim;
   const int groupRows = negGroupRows(c.cfg), NN = negCount(c.cfg);
   const int32_t* keep = tailSide ? h : t;
   const int32_t* target = tailSide ? t : h;
@@ -142,7 +142,7 @@ double forwardBackward(const Context& c, Work& w, const int32_t* h, const int32_
       const float* Qi = w.Q.data() + size_t(i0) * d;
       blockScore(c.model->comparator, s, Qi, rb, C, N, w.S.data(), w.cmp);
       if (known.indptr) maskKnown(known, keep + i0, r + i0, rb, neg + size_t(g0 / groupRows) * N, N, w.S.data(), w.answers);
-      loss += lossRows(c.cfg.loss, w.sPos.data() + i0, w.S.data(), wPos ? wPos + i0 : nullptr, invW, rb, N,
+      loss += lossRows(lossConfig(c.cfg), w.sPos.data() + i0, w.S.data(), wPos ? wPos + i0 : nullptr, invW, rb, N,
                        w.gPos.data() + i0, w.G.data());
       blockBackward(c.model->comparator, s, Qi, rb, C, N, w.G.data(), w.dQ.data() + size_t(i0) * d, dC, w.cmp);
     }
@@ -208,21 +208,21 @@ void releaseWork(std::unique_ptr<Work> w) {
 
 void applyUpdates(const Context& c, Work& w, int64_t step) {
   const TrainConfig& cfg = c.cfg;
-  const AdamConfig rowAdam{cfg.lr, cfg.adam.beta1, cfg.adam.beta2, cfg.adam.eps};
-  const AdamStep rowStep = adamStep(rowAdam, step + 1);
+  const AdamConfig rows = rowAdam(cfg);
+  const AdamStep rowStep = adamStep(rows, step + 1);
   auto updateRows = [&](const EncoderTables& e, const std::vector<int32_t>& ids, const std::vector<float>& grad) {
     for (size_t u = 0; u < ids.size(); u++) {
       const int64_t off = int64_t(ids[u]) * e.raw;
       const float* g = grad.data() + u * e.raw;
-      if (cfg.rowAdam)
-        adamUpdate(e.rows + off, e.rowM + off, e.rowV + off, g, size_t(e.raw), rowAdam, rowStep);
+      if (cfg.optimizer == RowOptimizer::Adam)
+        adamUpdate(e.rows + off, e.rowM + off, e.rowV + off, g, size_t(e.raw), rows, rowStep);
       else
         adagradRow(e.rows + off, e.rowState + ids[u], g, e.raw, cfg.lr);
     }
   };
   updateRows(c.ent, w.uEnt, w.dRawE);
   updateRows(c.rel, w.uRel, w.dRawR);
-  const AdamConfig& adam = cfg.adam;  // the dense layers
+  const AdamConfig adam = denseAdam(cfg);  // the dense layers
   const AdamStep denseStep = adamStep(adam, step + 1);
   if (c.ent.concat) {
     adamUpdate(c.ent.W, c.ent.mW, c.ent.vW, w.dWe.data(), size_t(c.ent.wSize()), adam, denseStep);
@@ -261,7 +261,7 @@ TrainResult trainSteps(const Context& c, const TrainCounters& k, int threads, in
     }
     int64_t cursor = int64_t(k.threadState[2 * tid]);
     int64_t local = int64_t(k.threadState[2 * tid + 1]);
-    const int B = c.cfg.B, NN = negCount(c.cfg);
+    const int B = c.cfg.batch, NN = negCount(c.cfg);
     w.h.resize(B);
     w.r.resize(B);
     w.t.resize(B);
@@ -286,7 +286,7 @@ TrainResult trainSteps(const Context& c, const TrainCounters& k, int threads, in
       local++;
       const int32_t* side = tailSide ? data.tail : data.head;
       for (int j = 0; j < NN; j++)
-        w.neg[j] = j % c.cfg.N < c.cfg.dataNeg ? side[rng.below(uint64_t(data.n))] : int32_t(rng.below(uint64_t(c.numEntities)));
+        w.neg[j] = j % c.cfg.negatives < c.cfg.dataNegatives ? side[rng.below(uint64_t(data.n))] : int32_t(rng.below(uint64_t(c.numEntities)));
       const double loss = forwardBackward(c, w, w.h.data(), w.r.data(), w.t.data(), w.neg.data(),
                                           data.posWeight ? wPos.data() : nullptr, tailSide);
       if (!std::isfinite(loss)) {

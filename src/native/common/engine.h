@@ -18,22 +18,45 @@
 
 namespace kgc {
 
-// Every value comes from the TypeScript config schema (src/models/config.ts, field names in the
-// comments); nothing here has a default of its own, so the schema is the one place they are set.
+// The options of an enum type, named as in the schema, in the enum's order.
+template <class E> struct OptionNames;
+enum class RowOptimizer : int { Adagrad = 0, Adam = 1 };
+template <> struct OptionNames<RowOptimizer> { static constexpr const char* names[] = {"adagrad", "adam"}; };
+template <> struct OptionNames<LossKind> { static constexpr const char* names[] = {"logsigmoid", "margin"}; };
+
+// The training options the engine reads, X(type, name), each under the config schema's own name
+// (src/models/config.ts). addon.cc parses every one generically and none has a default here, so
+// the schema is the one place values are set, and a new option is its schema field, one line
+// here and its use in the engine.
+#define KGC_TRAIN_OPTIONS(X)                                                                        \
+  X(int, batch)              /* positives per step (B) */                                          \
+  X(int, negatives)          /* N: negatives shared by a group of query rows */                    \
+  X(int, negChunk)           /* query rows sharing one draw of N negatives (0 = the whole batch) */\
+  X(int, dataNegatives)      /* of a group's N, how many are the corrupted side of training data */\
+  X(LossKind, loss)          /* logsigmoid | margin */                                             \
+  X(float, advTemp)          /* self-adversarial temperature */                                    \
+  X(float, margin)           /* margin of the margin loss */                                       \
+  X(float, reg)              /* L3 coefficient on raw rows touched by the batch */                 \
+  X(RowOptimizer, optimizer) /* rows: row-wise Adagrad or lazy Adam (moments of the batch's rows) */\
+  X(float, lr)               /* rows' learning rate (the TS loop applies the schedule) */          \
+  X(float, denseLr)          /* Adam of the dense encoder weights */                               \
+  X(float, beta1)            /* Adam's decays and epsilon (dense weights, and rows under adam) */   \
+  X(float, beta2)                                                                                  \
+  X(float, adamEps)
+
 struct TrainConfig {
-  int B = 0, N = 0;          // batch, negatives
-  int negChunk = 0;          // negChunk: query rows sharing one draw of N negatives (0 = the whole batch)
-  int dataNeg = 0;           // dataNegatives: of a group's N negatives, how many are drawn from the corrupted side of the training data
-  LossConfig loss{};         // loss, advTemp, margin
-  float reg = 0;             // reg: L3 coefficient on raw rows touched by the batch
-  bool rowAdam = false;      // optimizer "adam": lazy Adam on the rows (moments of the batch's rows only) instead of row-wise Adagrad
-  float lr = 0;              // lr: learning rate of the rows (the TS loop applies the schedule)
-  AdamConfig adam{};         // denseLr, beta1, beta2, adamEps: Adam of the dense encoder weights (beta1/beta2/adamEps also the row Adam's)
+#define KGC_FIELD(type, name) type name{};
+  KGC_TRAIN_OPTIONS(KGC_FIELD)
+#undef KGC_FIELD
 };
 
+inline LossConfig lossConfig(const TrainConfig& t) { return {t.loss, t.advTemp, t.margin}; }
+inline AdamConfig denseAdam(const TrainConfig& t) { return {t.denseLr, t.beta1, t.beta2, t.adamEps}; }
+inline AdamConfig rowAdam(const TrainConfig& t) { return {t.lr, t.beta1, t.beta2, t.adamEps}; }
+
 // Rows of one negative group, and the negative ids of a batch: N per group.
-inline int negGroupRows(const TrainConfig& t) { return t.negChunk > 0 && t.negChunk < t.B ? t.negChunk : t.B; }
-inline int negCount(const TrainConfig& t) { return (t.B + negGroupRows(t) - 1) / negGroupRows(t) * t.N; }
+inline int negGroupRows(const TrainConfig& t) { return t.negChunk > 0 && t.negChunk < t.batch ? t.negChunk : t.batch; }
+inline int negCount(const TrainConfig& t) { return (t.batch + negGroupRows(t) - 1) / negGroupRows(t) * t.negatives; }
 
 struct TrainData {
   const int32_t *head = nullptr, *rel = nullptr, *tail = nullptr;

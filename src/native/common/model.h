@@ -33,8 +33,15 @@ struct ModelKernel {
                         const ModelShape& s);
 };
 
-// Registry (kernels/registry.cc): nullptr when unknown; names lists the known ones.
 inline int sameWidth(int dim, int) { return dim; }
+
+// Registry (kernels/registry.cc). A kernel file registers its kernels at load time with
+// KGC_REGISTER_MODEL(kernel) at namespace scope; findModel gives nullptr when a name is unknown,
+// modelNames the registered names, sorted.
+struct ModelRegistration {
+  explicit ModelRegistration(const ModelKernel& k);
+};
+#define KGC_REGISTER_MODEL(k) static const ::kgc::ModelRegistration kgcRegistered_##k{k}
 
 const ModelKernel* findModel(const char* name);
 const char* const* modelNames(int* count);

@@ -3,7 +3,7 @@
 //          embedding mapped through the relation towards u
 // For a triple (h, r, t): t hears op(h, r) (the model's tail-side operator, e.g. h + r, h o r)
 // and h hears op^-1(t, r) (its head-side operator, e.g. t - r, t o conj(r)), computed by the
-// model's own kernel (kernels/*.h `apply`) so the smoothed vectors live where the scorer looks.
+// model's own kernel (kernels/*.cc `apply`) so the smoothed vectors live where the scorer looks.
 // Each round reads the previous round's table and writes the other (Jacobi), so the result does
 // not depend on thread count or entity order. Entities with no triples keep their vector.
 #pragma once

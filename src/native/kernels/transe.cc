@@ -1,6 +1,5 @@
 // TransE (Bordes et al. 2013): score = gamma - ||h + r - t||_p, p = 1 or 2.
 // Tail side: q = h + r vs candidate tails; head side: q = t - r vs candidate heads.
-#pragma once
 #include "../common/model.h"
 #include <cstring>
 
@@ -26,7 +25,9 @@ inline void applyBackward(const float*, const float*, const float* dq, float* de
   }
 }
 
-inline const ModelKernel l1{"transe-l1", Comparator::L1, sameWidth, sameWidth, prep, prepBackward, apply, applyBackward};
-inline const ModelKernel l2{"transe-l2", Comparator::L2, sameWidth, sameWidth, prep, prepBackward, apply, applyBackward};
+const ModelKernel l1{"transe-l1", Comparator::L1, sameWidth, sameWidth, prep, prepBackward, apply, applyBackward};
+const ModelKernel l2{"transe-l2", Comparator::L2, sameWidth, sameWidth, prep, prepBackward, apply, applyBackward};
+KGC_REGISTER_MODEL(l1);
+KGC_REGISTER_MODEL(l2);
 
 }  // namespace kgc::transe

@@ -9,7 +9,6 @@
 //   tail side: q_j = sum_a e_a sigma_a R[a][j]      head side: q_j = sum_a e_a sigma'_a R[j][a]
 // compared block-wise: distance = sum_blocks ||q_b - c_b||_2 (Comparator::BlockL2), score = gamma - d.
 // Prepared relation per block: R (k*k) then sigma (k) then sigma' (k).
-#pragma once
 #include "../common/model.h"
 #include <cmath>
 #include <vector>
@@ -232,7 +231,9 @@ inline void applyBackward(const float* e, const float* p, const float* dq, float
 }
 #undef KGC_OTE_DISPATCH
 
-inline const ModelKernel oteKernel{"ote", Comparator::BlockL2, relWidth<false>, prepWidth, prep<false>, prepBackward<false>, apply, applyBackward};
-inline const ModelKernel noteKernel{"note", Comparator::BlockL2, relWidth<true>, prepWidth, prep<true>, prepBackward<true>, apply, applyBackward};
+const ModelKernel oteKernel{"ote", Comparator::BlockL2, relWidth<false>, prepWidth, prep<false>, prepBackward<false>, apply, applyBackward};
+const ModelKernel noteKernel{"note", Comparator::BlockL2, relWidth<true>, prepWidth, prep<true>, prepBackward<true>, apply, applyBackward};
+KGC_REGISTER_MODEL(oteKernel);
+KGC_REGISTER_MODEL(noteKernel);
 
 }  // namespace kgc::ote

@@ -1,6 +1,5 @@
 // ComplEx (Trouillon et al. 2016): score = Re(<h, r, conj(t)>). Tail side: q = h * r compared by
 // dot product with [t_re ; t_im]; head side: q = t * conj(r) compared with [h_re ; h_im].
-#pragma once
 #include "../common/model.h"
 #include "complex-mul.h"
 #include <cstring>
@@ -22,6 +21,7 @@ inline void applyBackward(const float* e, const float* p, const float* dq, float
   cmul::backward(e, p, dq, de, dp, tail, s.dim / 2);
 }
 
-inline const ModelKernel kernel{"complex", Comparator::Dot, sameWidth, sameWidth, prep, prepBackward, apply, applyBackward};
+const ModelKernel kernel{"complex", Comparator::Dot, sameWidth, sameWidth, prep, prepBackward, apply, applyBackward};
+KGC_REGISTER_MODEL(kernel);
 
 }  // namespace kgc::complex

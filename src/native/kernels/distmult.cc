@@ -1,6 +1,5 @@
 // DistMult (Yang et al. 2015): score = <h, r, t> = sum_k h_k r_k t_k; symmetric, so both sides
 // use q = e * r against the candidates.
-#pragma once
 #include "../common/model.h"
 #include <cstring>
 
@@ -24,6 +23,7 @@ inline void applyBackward(const float* e, const float* p, const float* dq, float
   }
 }
 
-inline const ModelKernel kernel{"distmult", Comparator::Dot, sameWidth, sameWidth, prep, prepBackward, apply, applyBackward};
+const ModelKernel kernel{"distmult", Comparator::Dot, sameWidth, sameWidth, prep, prepBackward, apply, applyBackward};
+KGC_REGISTER_MODEL(kernel);
 
 }  // namespace kgc::distmult

@@ -2,7 +2,6 @@
 // The relation is normalised per coordinate, r^ = r / |r|; score = <h (x) r^, t> with (x) the
 // Hamilton product. Tail side: q = h (x) r^; head side: q = t (x) conj(r^) (right multiplication
 // by a unit quaternion is orthogonal and its adjoint multiplies by the conjugate).
-#pragma once
 #include "../common/model.h"
 #include <cmath>
 
@@ -65,6 +64,7 @@ inline void applyBackward(const float* e, const float* p, const float* dq, float
   }
 }
 
-inline const ModelKernel kernel{"quate", Comparator::Dot, sameWidth, sameWidth, prep, prepBackward, apply, applyBackward};
+const ModelKernel kernel{"quate", Comparator::Dot, sameWidth, sameWidth, prep, prepBackward, apply, applyBackward};
+KGC_REGISTER_MODEL(kernel);
 
 }  // namespace kgc::quate

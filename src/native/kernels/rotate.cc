@@ -2,7 +2,6 @@
 // (phaseScale = pi / epsilon maps the init range onto [-pi, pi]); r = cos theta + i sin theta.
 // Tail side: q = h * r; head side: q = t * conj(r) (|r| = 1). The comparator sums the complex
 // moduli |q_k - c_k| (Comparator::Modulus); score = gamma - distance.
-#pragma once
 #include "../common/model.h"
 #include "complex-mul.h"
 #include <cmath>
@@ -37,6 +36,7 @@ inline void applyBackward(const float* e, const float* p, const float* dq, float
   cmul::backward(e, p, dq, de, dp, tail, s.dim / 2);
 }
 
-inline const ModelKernel kernel{"rotate", Comparator::Modulus, halfWidth, sameWidth, prep, prepBackward, apply, applyBackward};
+const ModelKernel kernel{"rotate", Comparator::Modulus, halfWidth, sameWidth, prep, prepBackward, apply, applyBackward};
+KGC_REGISTER_MODEL(kernel);
 
 }  // namespace kgc::rotate
