@@ -13,7 +13,7 @@ SYNTH_FLAGS ?=
 TS_SOURCES := $(shell find src tests bench -name '*.ts' 2>/dev/null)
 
 .PHONY: all demo install build test clean deepwalk smooth features ensemble-fit ensemble-apply submit report
-.PHONY: bench bench-io bench-import bench-train bench-train-1n bench-train-tfjs bench-score bench-accuracy bench-deepwalk bench-smoothing bench-features bench-predict bench-report bench-ensemble
+.PHONY: bench bench-io bench-import bench-train bench-train-1n bench-train-tfjs bench-score bench-accuracy bench-deepwalk bench-smoothing bench-features bench-predict bench-report bench-ensemble bench-scale
 
 all: demo
 
@@ -173,6 +173,12 @@ bench-accuracy: dist/.built
 	node dist/bench/accuracy.bench.js $(ACCURACY_FLAGS)
 
 # PyTorch baseline: apt-get install -y python3-torch libjemalloc2 (skipped with a note when absent)
+# out-of-core training: accuracy vs in memory, throughput ratio, peak RSS under --memory-gb (SCALE_FLAGS,
+# e.g. "--entities 1000000 --triples 10000000 --memory-gb 1"; datasets generated into --work, reused)
+SCALE_FLAGS ?=
+bench-scale: dist/.built
+	node dist/bench/scale.bench.js $(SCALE_FLAGS)
+
 bench-train: dist/.built
 	node dist/bench/train.bench.js $(BENCH_FLAGS)
 

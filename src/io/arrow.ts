@@ -181,6 +181,26 @@ export async function readTriplesArrow(path: string, names?: TripleNameIndexes):
 }
 
 /**
+ * Streams an id triple table (integer columns head, relation, tail) one record batch at a time:
+ * `visit` gets the batch's columns as int32 (checked as readTriplesArrow checks them) and its
+ * first row, so a table larger than memory can be passed over (out-of-core bucketing).
+ */
+export async function forEachTripleChunk(path: string, visit: (head: Int32Array, relation: Int32Array, tail: Int32Array, firstRow: number) => void): Promise<void> {
+  await forEachBatch(path, (schema) => {
+    for (const c of TRIPLE_COLUMNS) {
+      if (!DataType.isInt(fieldOf(path, schema, c).type)) throw new KgcError(path, `column '${c}' must hold integer ids to be read in chunks`);
+    }
+  }, (batch, firstRow) => {
+    const cols = TRIPLE_COLUMNS.map((name) => {
+      const out = new Int32Array(batch.numRows);
+      copyIds(path, name, childOf(path, batch, name).toArray() as IdValues, out, 0, firstRow);
+      return out;
+    });
+    visit(cols[0]!, cols[1]!, cols[2]!, firstRow);
+  });
+}
+
+/**
  * Writes the contents of `batches` as an Arrow IPC file, atomically. Each batch is drained to
  * disk before the next is built, so memory stays at one batch whatever the table size.
  */

@@ -50,6 +50,9 @@ export const TrainConfigSchema = z.object({
   checkpointEvery: int(0).default(10000).describe("steps between checkpoints (0 = only at the end)"),
   checkpointMinutes: z.number().min(0).default(10).describe("minutes between checkpoints as well, so a kill loses at most that much work (0 = by steps only)"),
   logEvery: int(1).default(100).describe("steps between metrics.jsonl lines"),
+  memoryGb: z.number().positive().optional().describe("out of core: train with entity partitions on disk and this memory budget (GB); picks partitions and buffer"),
+  partitions: int(1).optional().describe("out of core: entity partitions P (with buffer)"),
+  buffer: int(1).optional().describe("out of core: partitions in memory C (with partitions)"),
 });
 
 export type TrainConfigInput = z.input<typeof TrainConfigSchema>;

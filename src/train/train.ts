@@ -27,6 +27,7 @@ import { lrSchedule } from "./schedule.js";
 import { distinctQueries, withReciprocals } from "./reciprocal.js";
 import { subsamplingWeights } from "./subsampling.js";
 import { createTables } from "./tables.js";
+import { isOutOfCore, trainOutOfCoreLocked } from "./train-out-of-core.js";
 import { runTrainingLoop, type TrainLogRecord } from "./trainer.js";
 import { CHECKPOINT_DIR, ENTITY_TABLE, RELATION_TABLE, encoderBiasFile, encoderWeightFile } from "../io/artefacts.js";
 
@@ -79,6 +80,7 @@ async function trainLocked(input: TrainStageInput, backend: Backend, ds: Dataset
     throw new KgcError(input.dataDir, `encoder 'concat' needs ${missing} features but the dataset has none (use --encoder shallow)`);
   }
   checkOneToNMemory(c, ds.numEntities);
+  if (isOutOfCore(c)) return trainOutOfCoreLocked(input, backend, ds, outDir);
   if (input.resume && !existsSync(join(outDir, CHECKPOINT_DIR, "meta.json"))) throw new KgcError(join(outDir, CHECKPOINT_DIR), "--resume: no checkpoint here");
   if (input.resume && c.steps !== undefined) {
     const at = readCheckpointMeta(outDir).step;

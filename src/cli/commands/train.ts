@@ -29,13 +29,16 @@ export function registerTrainCommand(program: Command): void {
     .option("--encoder <kind>", "shallow | concat")
     .option("--optimizer <name>", "optimizer of the learned rows: adagrad (row-wise) | adam (lazy)")
     .option("--lr <x>", "learning rate of the learned rows", positiveNumber)
-    .option("--resume", "continue from <out>/<dataset>/<model>/checkpoint")
+    .option("--memory-gb <g>", "out of core: entity partitions on disk, P and C picked for this memory budget (GB)", positiveNumber)
+    .option("--partitions <p>", "out of core: entity partitions P (with --buffer)", positiveInt)
+    .option("--buffer <c>", "out of core: partitions in memory C (with --partitions)", positiveInt)
+    .option("--resume", "continue from <out>/<dataset>/<model>/checkpoint (out of core: partitions/checkpoint.json)")
     .option("--force", "train a new model over an existing one (which stays until the new one is complete)")
     .option("--set <key=value>", "override any config field (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .action(async (o: TrainFlags) => {
       const fromFile = readConfigFile(o);
       const flags: Record<string, unknown> = {};
-      for (const key of ["model", "steps", "minutes", "threads", "seed", "dim", "batch", "negatives", "encoder", "optimizer", "lr"] as const) {
+      for (const key of ["model", "steps", "minutes", "threads", "seed", "dim", "batch", "negatives", "encoder", "optimizer", "lr", "memoryGb", "partitions", "buffer"] as const) {
         if (o[key] !== undefined) flags[key] = o[key];
       }
       const config = parseTrainConfig(applyOverrides({ ...fromFile, ...flags }, o.set), o.config ?? "flags");
@@ -60,6 +63,9 @@ interface TrainFlags {
   encoder?: string;
   optimizer?: string;
   lr?: number;
+  memoryGb?: number;
+  partitions?: number;
+  buffer?: number;
   resume?: boolean;
   force?: boolean;
   set: string[];
