@@ -88,5 +88,7 @@ describe("kgc train out of core", () => {
     expectFault([...BASE, ...PART, "--steps", "40", "--resume", "--dim", "8"], /partition folder is from another run or dataset: it has dim 16, this run 8/, at, opts());
     expectFault([...BASE, ...PART, "--steps", "40", "--resume", "--partitions", "8"], /another run or dataset: it has partitions 4, this run 8/, at, opts());
     expectFault([...BASE, ...PART, "--steps", "20", "--force", "--set", "filterNegatives=true"], /filterNegatives: filtered negatives need the whole adjacency in memory/, at, opts());
+    expectFault([...BASE, ...PART, "--steps", "20", "--force", "--set", "training=1vsAll"], /training: 1vsAll scores every entity: out-of-core training trains shared negatives/, at, opts());
+    expectFault([...BASE, ...PART, "--steps", "20", "--force", "--set", "reciprocal=true"], /reciprocal: reciprocal relations are not supported out of core/, at, opts());
   });
 });
