@@ -134,8 +134,9 @@ void zeroed(std::vector<T>& v, size_t n) {
 
 // 1-N forward + backward (one-to-n.cc): each query (keep_i, r_i) scored against EVERY entity, in
 // chunks of entities. 1vsAll: softmax cross-entropy of target_i; KvsAll: binary cross-entropy
-// against the query's known answers (c.knownOut / c.knownIn) with label smoothing. Leaves the DENSE entity gradient in w.dRawE [numEntities, raw] with
-// w.uEnt = 0..numEntities-1, and the relations' in w.dRawR (ids w.uRel), like forwardBackward.
+// against the query's known answers (c.knownOut / c.knownIn) with label smoothing. Leaves the
+// DENSE entity gradient in w.dRawE [numEntities, raw] with w.uEnt = 0..numEntities-1, and the
+// relations' in w.dRawR (ids w.uRel), like forwardBackward.
 double forwardBackwardOneToN(const Context& c, Work& w, const int32_t* h, const int32_t* r, const int32_t* t,
                              const float* wPos, bool tailSide);
 
