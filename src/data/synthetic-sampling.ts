@@ -33,6 +33,8 @@ export class LatentSampler {
   private readonly poolWeight: Float64Array;
   /** shape: [max clusters per type] per-cluster log normaliser of one oracle query, NaN = not yet */
   private readonly poolLogNorm: Float64Array;
+  /** shape: [max clusters per type, L] the pool logits of one oracle query, valid where poolLogNorm is set */
+  private readonly poolLogits: Float64Array;
 
   constructor(private readonly world: SynthWorld) {
     const d = world.latentDim;
@@ -49,6 +51,7 @@ export class LatentSampler {
     let maxK = 1;
     for (let t = 0; t < world.numTypes; t++) maxK = Math.max(maxK, world.typeClusterStart[t + 1]! - world.typeClusterStart[t]!);
     this.poolLogNorm = new Float64Array(maxK);
+    this.poolLogits = new Float64Array(maxK * Math.max(1, world.poolSize));
     this.tableStart = new Int32Array(R + 1);
     for (let r = 0; r < R; r++) {
       const [a0, a1] = clustersOf(rel.domain[r]!);
@@ -114,7 +117,7 @@ export class LatentSampler {
       const slot = x - pick < w.aliasProb[lo + pick]! ? lo + pick : w.aliasSlot[lo + pick]!;
       return w.clusterMembers[slot]!;
     }
-    const size = this.poolLogits(r, h, lo, n);
+    const size = this.fillPoolWeights(r, h, lo, n);
     const weights = this.poolWeight;
     let max = -Infinity;
     for (let j = 0; j < size; j++) if (weights[j]! > max) max = weights[j]!;
@@ -156,22 +159,25 @@ export class LatentSampler {
       const slot = w.memberSlot[c]!;
       let p = (eps * Math.exp(w.memberLogWeight[slot]!)) / Math.exp(w.clusterLogMass[k]!);
       if (slot - lo < Math.min(n, w.poolSize)) {
-        const size = this.poolLogits(r, h, lo, n);
+        // a cluster's pool logits are computed once per query, for its first candidate in the pool
+        const base = i * w.poolSize;
         if (Number.isNaN(norm[i]!)) {
+          const size = this.fillPoolWeights(r, h, lo, n);
           let max = -Infinity;
           for (let x = 0; x < size; x++) if (this.poolWeight[x]! > max) max = this.poolWeight[x]!;
           let sum = 0;
           for (let x = 0; x < size; x++) sum += Math.exp(this.poolWeight[x]! - max);
           norm[i] = max + Math.log(sum);
+          for (let x = 0; x < size; x++) this.poolLogits[base + x] = this.poolWeight[x]!;
         }
-        p += (1 - eps) * Math.exp(this.poolWeight[slot - lo]! - norm[i]!);
+        p += (1 - eps) * Math.exp(this.poolLogits[base + slot - lo]! - norm[i]!);
       }
       out[j] = Math.log(pk * p);
     }
   }
 
   /** Fills poolWeight[0..size) with γ_r·⟨q, z_e⟩ + log w_e over the pool of the cluster at slots [lo, lo + n); returns size. */
-  private poolLogits(r: number, h: number, lo: number, n: number): number {
+  private fillPoolWeights(r: number, h: number, lo: number, n: number): number {
     const w = this.world;
     const d = w.latentDim;
     const q = this.query(r, h);

@@ -30,7 +30,7 @@ export interface ScoreStageInput {
   dataDir: string;
   split: SplitName;
   threads?: number | undefined;
-  /** queries per native call and per write */
+  /** queries per native call and per write (default SCORE_CHUNK) */
   chunk?: number | undefined;
   /** output path (default <model-dir>/scores-<split>.npy) */
   out?: string | undefined;
@@ -40,6 +40,13 @@ export interface ScoreStageInput {
   shard?: Shard | undefined;
   command: readonly string[];
 }
+
+/**
+ * Queries per native call: each call allocates its working buffers afresh, so larger chunks page-fault
+ * less (20,000 x 1,001 synthetic queries, TransE-L2: 12.6 CPU-s instead of 14.9 at 4,096); two chunks of
+ * scores sit in memory (16,384 x 1,001 float32 = 66 MB each).
+ */
+export const SCORE_CHUNK = 16_384;
 
 export interface ScoreStageResult {
   outPath: string;
@@ -78,7 +85,7 @@ async function scoreInto(input: ScoreStageInput, ds: Dataset, model: TrainedMode
     const progress = startProgress(`score ${input.split}`, Q, "queries");
     const t0 = performance.now();
     try {
-      await scoreCandidateQueries(nativeBackend(), model.tables, queries, threads, input.chunk ?? 4096, ({ start, count, scores }) => {
+      await scoreCandidateQueries(nativeBackend(), model.tables, queries, threads, input.chunk ?? SCORE_CHUNK, ({ start, count, scores }) => {
         writer.write(scores);
         progress.update(start + count);
       });
