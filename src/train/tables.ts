@@ -24,7 +24,8 @@ export interface TableOptions {
   numRelations: number;
   entityFeatures: Features | null;
   relationFeatures: Features | null;
-  seed: number;
+  /** seed of the initialisation; null: allocate only, for tables a trained model's files fill */
+  seed: number | null;
 }
 
 export function modelShape(o: Pick<TableOptions, "interaction" | "dim" | "block" | "gamma">): ModelShape {
@@ -32,11 +33,11 @@ export function modelShape(o: Pick<TableOptions, "interaction" | "dim" | "block"
   return { dim: o.dim, block: o.block, gamma: o.gamma, phaseScale: o.interaction.phaseScale(o.gamma, o.dim) };
 }
 
-function uniform(rng: Rng, a: Float32Array, range: number): void {
-  for (let i = 0; i < a.length; i++) a[i] = (rng.next() * 2 - 1) * range;
+function uniform(rng: Rng | null, a: Float32Array, range: number): void {
+  if (rng) for (let i = 0; i < a.length; i++) a[i] = (rng.next() * 2 - 1) * range;
 }
 
-function encoder(what: string, rng: Rng, rows: number, raw: number, out: number, concat: boolean, feat: Features | null, range: number): EncoderTables {
+function encoder(what: string, rng: Rng | null, rows: number, raw: number, out: number, concat: boolean, feat: Features | null, range: number): EncoderTables {
   if (concat && !feat) throw new KgcError(`${what} features`, "the concat encoder needs features but the dataset has none");
   const e: EncoderTables = { numRows: rows, raw, concat, rows: new Float32Array(rows * raw), state: new Float32Array(rows) };
   uniform(rng, e.rows, range);
@@ -59,7 +60,7 @@ function encoder(what: string, rng: Rng, rows: number, raw: number, out: number,
 /** Allocates and initialises every table of a model (row Adam moments for optimizer "adam"). */
 export function createTables(o: TableOptions, optimizer: TrainConfig["optimizer"]): ModelTables {
   const shape = modelShape(o);
-  const rng = new Rng(o.seed);
+  const rng = o.seed === null ? null : new Rng(o.seed);
   const eps = o.interaction.initRange(o.gamma, o.dim);
   const relWidth = o.interaction.relationWidth(o.dim, o.block);
   const concat = o.encoder === "concat";
@@ -71,7 +72,7 @@ export function createTables(o: TableOptions, optimizer: TrainConfig["optimizer"
       e.rowV = new Float32Array(e.rows.length);
     }
   }
-  if (o.interaction.initRelationRow) {
+  if (rng && o.interaction.initRelationRow) {
     for (let r = 0; r < o.numRelations; r++) o.interaction.initRelationRow(relation.rows.subarray(r * relWidth, (r + 1) * relWidth), shape);
   }
   return { model: o.interaction.name, dim: o.dim, block: o.block, gamma: o.gamma, phaseScale: shape.phaseScale, entity, relation };

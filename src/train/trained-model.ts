@@ -108,8 +108,8 @@ export function loadTrainedModel(modelDir: string, ds: Dataset, saved: SavedMode
     interaction: m, dim: c.dim, block: c.block, gamma: c.gamma, encoder: c.encoder,
     numEntities: ds.numEntities, numRelations: c.reciprocal ? 2 * ds.numRelations : ds.numRelations,
     entityFeatures: concat ? loadFeatures(ds.manifest.entityFeatures!.path, ds.numEntities) : null,
-    relationFeatures: concat ? loadFeatures(ds.manifest.relationFeatures!.path, ds.numRelations) : null, seed: 0,
-  }, "adagrad"); // scoring: no row Adam moments to allocate
+    relationFeatures: concat ? loadFeatures(ds.manifest.relationFeatures!.path, ds.numRelations) : null, seed: null,
+  }, "adagrad"); // scoring: no row Adam moments to allocate, no initialisation (the files fill every table)
   adopt(tables.entity, modelDir, "entity", c.dim);
   if (c.reciprocal) {
     tables.reciprocal = true;

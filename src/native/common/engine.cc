@@ -341,6 +341,32 @@ void scoreShared(const Context& c, const int32_t* keep, const int32_t* rel, bool
   blockScore(c.model->comparator, c.shape, w.Q.data(), B, w.C.data(), N, S, w.cmp);
 }
 
+namespace {
+
+// scoreRows on shallow tables: encoding is the identity, so de-duplicating the B x (K + 1) ids
+// and encoding them would only copy rows twice; each query's K candidate rows are copied straight
+// from the table instead (the relations, few per slice, are still prepared once each).
+void scoreRowsShallow(const Context& c, Work& w, const int32_t* keep, const int32_t* rel, bool tailSide, int B,
+                      const int32_t* cands, int K, float* S) {
+  const ModelShape& s = c.shape;
+  const int d = s.dim;
+  w.rslot.resize(B);
+  const int Ur = uniqueIds(rel, B, w.uRel, w.rslot.data(), w.sortBuf);
+  w.P.resize(size_t(Ur) * s.prepWidth);
+  for (int u = 0; u < Ur; u++)
+    c.model->prep(c.rel.rows + int64_t(w.uRel[u]) * c.rel.raw, w.P.data() + size_t(u) * s.prepWidth, s);
+  w.Q.resize(d);
+  w.C.resize(size_t(K) * d);
+  for (int i = 0; i < B; i++) {
+    c.model->apply(c.ent.rows + int64_t(keep[i]) * d, w.P.data() + size_t(w.rslot[i]) * s.prepWidth, w.Q.data(), tailSide, s);
+    const int32_t* ci = cands + size_t(i) * K;
+    for (int j = 0; j < K; j++) std::memcpy(w.C.data() + size_t(j) * d, c.ent.rows + int64_t(ci[j]) * d, sizeof(float) * d);
+    blockScore(c.model->comparator, s, w.Q.data(), 1, w.C.data(), K, S + size_t(i) * K, w.cmp);
+  }
+}
+
+}  // namespace
+
 void scoreRows(const Context& c, const int32_t* keep, const int32_t* rel, bool tailSide, int B,
                const int32_t* cands, int K, float* S) {
   Work w;
@@ -349,6 +375,7 @@ void scoreRows(const Context& c, const int32_t* keep, const int32_t* rel, bool t
 
 void scoreRows(const Context& c, Work& w, const int32_t* keep, const int32_t* rel, bool tailSide, int B,
                const int32_t* cands, int K, float* S) {
+  if (!c.ent.concat && !c.rel.concat) return scoreRowsShallow(c, w, keep, rel, tailSide, B, cands, K, S);
   w.ids.resize(size_t(B) * (K + 1));
   std::memcpy(w.ids.data(), keep, sizeof(int32_t) * B);
   std::memcpy(w.ids.data() + B, cands, sizeof(int32_t) * B * K);
