@@ -10,7 +10,7 @@
  */
 import { nativeBackend, type TrainJob } from "../src/backends/index.js";
 import { nativeBuildInfo, nativePeakFlops } from "../src/backends/native/binding.js";
-import { Rng } from "../src/core/rng.js";
+import { randomTriples } from "./random-triples.js";
 import { parseTrainConfig, type TrainConfigInput } from "../src/models/config.js";
 import { getInteraction } from "../src/models/registry.js";
 import { newCounters } from "../src/train/checkpoint.js";
@@ -23,14 +23,7 @@ const seconds = positive(USAGE, "seconds", cli.seconds);
 const rounds = positive(USAGE, "rounds", cli.rounds);
 const DIM = 200, E = 14541, R = 237, TRIPLES = 272115;
 
-const rng = new Rng(7);
-const data = {
-  length: TRIPLES,
-  head: Int32Array.from({ length: TRIPLES }, () => rng.int(E)),
-  relation: Int32Array.from({ length: TRIPLES }, () => rng.int(R)),
-  tail: Int32Array.from({ length: TRIPLES }, () => rng.int(E)),
-  perm: Int32Array.from({ length: TRIPLES }, (_, i) => i),
-};
+const data = randomTriples(7, TRIPLES, E, R);
 
 function emit(what: string, config: Record<string, unknown>, value: number, unit: string): void {
   process.stdout.write(JSON.stringify({ what, config, value: Number(value.toPrecision(6)), unit }) + "\n");

@@ -9,7 +9,7 @@
  */
 import { nativeTrain } from "../src/backends/native/binding.js";
 import { createTfjsBackend } from "../src/backends/tfjs/backend.js";
-import { Rng } from "../src/core/rng.js";
+import { randomTriples } from "./random-triples.js";
 import { parseTrainConfig, type TrainConfig } from "../src/models/config.js";
 import { getInteraction } from "../src/models/registry.js";
 import type { ModelTables } from "../src/models/model-tables.js";
@@ -24,11 +24,7 @@ const dim = positive(USAGE, "dim", cli.dim ?? "200"), batch = positive(USAGE, "b
 const seconds = positive(USAGE, "seconds", cli.seconds ?? "10");
 const E = 14541, R = 237, TRIPLES = 272115;
 
-const rng = new Rng(7);
-const data = {
-  length: TRIPLES, head: Int32Array.from({ length: TRIPLES }, () => rng.int(E)), relation: Int32Array.from({ length: TRIPLES }, () => rng.int(R)),
-  tail: Int32Array.from({ length: TRIPLES }, () => rng.int(E)), perm: Int32Array.from({ length: TRIPLES }, (_, i) => i),
-};
+const data = randomTriples(7, TRIPLES, E, R);
 
 function emit(what: string, config: Record<string, unknown>, value: number, unit: string): void {
   process.stdout.write(JSON.stringify({ what, config, value: Number(value.toPrecision(6)), unit }) + "\n");

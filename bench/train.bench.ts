@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { nativeBackend, type TrainJob } from "../src/backends/index.js";
 import { nativeBuildInfo, nativePeakFlops } from "../src/backends/native/binding.js";
 import { Rng } from "../src/core/rng.js";
+import { randomTriples } from "./random-triples.js";
 import { newCounters } from "../src/train/checkpoint.js";
 import { getInteraction, interactionNames } from "../src/models/registry.js";
 import { createTables, type EncoderKind } from "../src/train/tables.js";
@@ -42,14 +43,8 @@ function emit(what: string, config: Record<string, unknown>, value: number, unit
   process.stdout.write(JSON.stringify({ what, config, value: Number(value.toPrecision(6)), unit }) + "\n");
 }
 
-const rng = new Rng(7);
-const data = {
-  length: TRIPLES,
-  head: Int32Array.from({ length: TRIPLES }, () => rng.int(E)),
-  relation: Int32Array.from({ length: TRIPLES }, () => rng.int(R)),
-  tail: Int32Array.from({ length: TRIPLES }, () => rng.int(E)),
-  perm: Int32Array.from({ length: TRIPLES }, (_, i) => i),
-};
+const data = randomTriples(7, TRIPLES, E, R);
+const rng = new Rng(8);
 const features = (rows: number): { data: Uint16Array; dim: number } => ({ data: Uint16Array.from({ length: rows * FEAT }, () => 0x2000 + rng.int(0x1800)), dim: FEAT });
 const entityFeatures = features(E), relationFeatures = features(R);
 
