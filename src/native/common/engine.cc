@@ -33,15 +33,7 @@ namespace {
 double l3(const EncoderTables& e, const std::vector<int32_t>& ids, float coef, float* dRaw) {
   if (coef <= 0) return 0;
   double total = 0;
-  for (size_t u = 0; u < ids.size(); u++) {
-    const float* row = e.rows + int64_t(ids[u]) * e.raw;
-    float* g = dRaw + u * e.raw;
-    for (int x = 0; x < e.raw; x++) {
-      const float a = std::fabs(row[x]);
-      total += double(a) * a * a;
-      g[x] += 3.0f * coef * a * row[x];
-    }
-  }
+  for (size_t u = 0; u < ids.size(); u++) addCubes(e.rows + int64_t(ids[u]) * e.raw, e.raw, coef, dRaw + u * e.raw, total);
   return coef * total;
 }
 
@@ -59,6 +51,21 @@ void encodeBatch(const Context& c, Work& w, const int32_t* r, int B) {
   encoderForward(c.rel, w.uRel.data(), Ur, w.Xr.data(), w.encR);
   w.P.resize(size_t(Ur) * s.prepWidth);
   for (int u = 0; u < Ur; u++) c.model->prep(w.Xr.data() + size_t(u) * s.relWidth, w.P.data() + size_t(u) * s.prepWidth, s);
+}
+
+void queryBackward(const Context& c, Work& w, int B, bool tailSide) {
+  const ModelShape& s = c.shape;
+  const int d = s.dim, U = int(w.uEnt.size()), Ur = int(w.uRel.size());
+  zeroed(w.dXe, size_t(U) * d);
+  zeroed(w.dP, size_t(Ur) * s.prepWidth);
+  for (int i = 0; i < B; i++)
+    c.model->applyBackward(w.Xe.data() + size_t(w.slot[i]) * d, w.P.data() + size_t(w.rslot[i]) * s.prepWidth,
+                           w.dQ.data() + size_t(i) * d, w.dXe.data() + size_t(w.slot[i]) * d,
+                           w.dP.data() + size_t(w.rslot[i]) * s.prepWidth, tailSide, s);
+  zeroed(w.dXr, size_t(Ur) * s.relWidth);
+  for (int u = 0; u < Ur; u++)
+    c.model->prepBackward(w.Xr.data() + size_t(u) * s.relWidth, w.P.data() + size_t(u) * s.prepWidth,
+                          w.dP.data() + size_t(u) * s.prepWidth, w.dXr.data() + size_t(u) * s.relWidth, s);
 }
 
 void buildQueries(const Context& c, Work& w, int B, bool tailSide) {
@@ -152,12 +159,7 @@ double forwardBackward(const Context& c, Work& w, const int32_t* h, const int32_
   }
   pairBackward(c.model->comparator, s, w.Q.data(), w.T.data(), B, w.gPos.data(), w.dQ.data(), w.dT.data());
 
-  zeroed(w.dXe, size_t(U) * d);
-  zeroed(w.dP, size_t(Ur) * s.prepWidth);
-  for (int i = 0; i < B; i++)
-    c.model->applyBackward(w.Xe.data() + size_t(w.slot[i]) * d, w.P.data() + size_t(w.rslot[i]) * s.prepWidth,
-                           w.dQ.data() + size_t(i) * d, w.dXe.data() + size_t(w.slot[i]) * d,
-                           w.dP.data() + size_t(w.rslot[i]) * s.prepWidth, tailSide, s);
+  queryBackward(c, w, B, tailSide);
   for (int i = 0; i < B; i++) {
     float* dst = w.dXe.data() + size_t(w.slot[B + i]) * d;
     const float* src = w.dT.data() + size_t(i) * d;
@@ -168,10 +170,6 @@ double forwardBackward(const Context& c, Work& w, const int32_t* h, const int32_
     const float* src = w.dC.data() + size_t(j) * d;
     for (int x = 0; x < d; x++) dst[x] += src[x];
   }
-  zeroed(w.dXr, size_t(Ur) * s.relWidth);
-  for (int u = 0; u < Ur; u++)
-    c.model->prepBackward(w.Xr.data() + size_t(u) * s.relWidth, w.P.data() + size_t(u) * s.prepWidth,
-                          w.dP.data() + size_t(u) * s.prepWidth, w.dXr.data() + size_t(u) * s.relWidth, s);
 
   w.dRawE.resize(size_t(U) * c.ent.raw);
   w.dRawR.resize(size_t(Ur) * c.rel.raw);

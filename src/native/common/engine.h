@@ -7,6 +7,7 @@
 // shared tables.
 #pragma once
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 #include "comparators.h"
@@ -127,6 +128,17 @@ int uniqueIds(const int32_t* ids, int n, std::vector<int32_t>& u, int32_t* slot,
               std::vector<std::pair<int32_t, int32_t>>& buf);
 void encodeBatch(const Context& c, Work& w, const int32_t* r, int B);
 void buildQueries(const Context& c, Work& w, int B, bool tailSide);
+// queryBackward: from w.dQ [B, dim], the kept entities' gradients w.dXe [uEnt, dim] (zeroed
+// first; the caller adds the other entity roles) and the relations' w.dXr [uRel, relWidth].
+void queryBackward(const Context& c, Work& w, int B, bool tailSide);
+// The L3 / N3 term of one raw row: adds sum |x|^3 to total and its gradient 3 coef |x| x to g.
+inline void addCubes(const float* row, int width, float coef, float* g, double& total) {
+  for (int x = 0; x < width; x++) {
+    const float a = std::fabs(row[x]);
+    total += double(a) * a * a;
+    g[x] += 3.0f * coef * a * row[x];
+  }
+}
 template <typename T>
 void zeroed(std::vector<T>& v, size_t n) {
   v.assign(n, T(0));

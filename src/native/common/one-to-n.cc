@@ -93,11 +93,7 @@ void knownAnswers(const Context& c, int32_t keep, int32_t r, bool tailSide, std:
 // N3 on one raw row: returns coef sum |x|^3, adds its gradient into g.
 double n3Row(const float* row, int width, float coef, float* g) {
   double total = 0;
-  for (int x = 0; x < width; x++) {
-    const float a = std::fabs(row[x]);
-    total += double(a) * a * a;
-    g[x] += 3.0f * coef * a * row[x];
-  }
+  addCubes(row, width, coef, g, total);
   return coef * total;
 }
 
@@ -152,22 +148,13 @@ double forwardBackwardOneToN(const Context& c, Work& w, const int32_t* h, const 
     }
   }
 
-  // the queries' backward: dQ -> kept entities (unique slots) and prepared relations
-  zeroed(w.dXe, size_t(Uk) * d);
-  zeroed(w.dP, size_t(Ur) * s.prepWidth);
-  for (int i = 0; i < B; i++)
-    c.model->applyBackward(w.Xe.data() + size_t(w.slot[i]) * d, w.P.data() + size_t(w.rslot[i]) * s.prepWidth,
-                           w.dQ.data() + size_t(i) * d, w.dXe.data() + size_t(w.slot[i]) * d,
-                           w.dP.data() + size_t(w.rslot[i]) * s.prepWidth, tailSide, s);
+  // the queries' backward: dQ -> kept entities (unique slots) and relations
+  queryBackward(c, w, B, tailSide);
   for (int u = 0; u < Uk; u++) {
     float* dst = w.dRawE.data() + size_t(w.uEnt[u]) * d;
     const float* src = w.dXe.data() + size_t(u) * d;
     for (int x = 0; x < d; x++) dst[x] += src[x];
   }
-  zeroed(w.dXr, size_t(Ur) * s.relWidth);
-  for (int u = 0; u < Ur; u++)
-    c.model->prepBackward(w.Xr.data() + size_t(u) * s.relWidth, w.P.data() + size_t(u) * s.prepWidth,
-                          w.dP.data() + size_t(u) * s.prepWidth, w.dXr.data() + size_t(u) * s.relWidth, s);
   w.dRawR.resize(size_t(Ur) * c.rel.raw);
   encoderBackward(c.rel, w.uRel.data(), Ur, w.dXr.data(), w.dRawR.data(), nullptr, nullptr, w.encR);
 
