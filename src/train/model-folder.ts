@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { ARTEFACT_MARKER, readArtefactMarker, tmpPathFor, writeArtefactMarker, writeFileAtomic } from "../core/atomic.js";
 import { KgcError } from "../core/errors.js";
 import { CHECKPOINT_DIR, MODEL_CONFIG, MODEL_METRICS } from "../io/artefacts.js";
+import type { RunHandle } from "../runs/index.js";
 
 export const MODEL_KIND = "model";
 export const RUNNING_CONFIG = "config.running.json";
@@ -64,6 +65,12 @@ export function startRunningMetrics(outDir: string, resumeStep: number | null): 
 /** Appends one record to the running metrics file (visible at once to `tail -f`). */
 export function appendRunningMetrics(outDir: string, record: Record<string, number>): void {
   appendFileSync(join(outDir, RUNNING_METRICS), `${JSON.stringify(record)}\n`);
+}
+
+/** One training log record: into the running metrics file and the run's registry record. */
+export function logTrainingRecord(outDir: string, run: RunHandle, r: { step: number; loss: number; posPerSecond: number; seconds: number }): void {
+  appendRunningMetrics(outDir, { step: r.step, loss: r.loss, pos_per_s: r.posPerSecond, seconds: r.seconds });
+  run.logMetrics({ loss: r.loss, pos_per_s: r.posPerSecond }, r.step);
 }
 
 export function writeRunningConfig(outDir: string, config: unknown): void {

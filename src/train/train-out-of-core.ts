@@ -15,8 +15,8 @@ import { NpyWriter, writeNpy } from "../io/npy.js";
 import { ENTITY_TABLE, RELATION_TABLE } from "../io/artefacts.js";
 import { datasetFingerprint } from "../models/fingerprint.js";
 import { getInteraction } from "../models/registry.js";
-import { openRegistry } from "../runs/index.js";
-import { appendRunningMetrics, checkModelFolder, commitModel, markModelFolder, startRunningMetrics, writeRunningConfig } from "./model-folder.js";
+import { recordRun } from "../runs/index.js";
+import { checkModelFolder, commitModel, logTrainingRecord, markModelFolder, startRunningMetrics, writeRunningConfig } from "./model-folder.js";
 import { planPartitions } from "./partition-plan.js";
 import { PARTITIONS_DIR, trainPartitioned } from "./partitioned.js";
 import { CHECKPOINT_MANIFEST, PartitionStore } from "./partition-store.js";
@@ -60,16 +60,11 @@ export async function trainOutOfCoreLocked(input: TrainStageInput, backend: Back
   const resolved = { ...c, partitions: plan.partitions, buffer: plan.buffer };
   writeRunningConfig(outDir, { ...resolved, backend: backend.name, device: backend.device, dataset: ds.name, data: input.dataDir, fingerprint });
   info("out of core: sampled validation during training is off (the buffer holds only some entities); run kgc eval on the result");
-  const registry = openRegistry();
-  const run = registry.startRun({ stage: "train", dataset: ds.name, model: m.name, config: { ...resolved, backend: backend.name, device: backend.device }, command: input.command });
-  try {
+  return recordRun({ stage: "train", dataset: ds.name, model: m.name, config: { ...resolved, backend: backend.name, device: backend.device }, command: input.command }, async (run) => {
     const result = await trainPartitioned({
       outDir, trainPath: join(ds.dir, DatasetFiles.triples("train")), numTriples, tables, config: c, backend, plan, resume: input.resume,
       identity,
-      onLog(r) {
-        appendRunningMetrics(outDir, { step: r.step, loss: r.loss, pos_per_s: r.posPerSecond, seconds: r.seconds });
-        run.logMetrics({ loss: r.loss, pos_per_s: r.posPerSecond }, r.step);
-      },
+      onLog: (r) => logTrainingRecord(outDir, run, r),
       onStart(step) {
         startRunningMetrics(outDir, input.resume ? step : null);
       },
@@ -96,12 +91,6 @@ export async function trainOutOfCoreLocked(input: TrainStageInput, backend: Back
       return [entity, relation];
     });
     for (const f of files) await run.addArtefact(f);
-    run.finish();
     return { outDir, step: result.step, loss: result.lastLoss, posPerSecond: result.posPerSecond };
-  } catch (err) {
-    run.fail(err);
-    throw err;
-  } finally {
-    registry.close();
-  }
+  });
 }

@@ -18,10 +18,10 @@ import { checkOneToNMemory, type TrainConfig } from "../models/config.js";
 import { datasetFingerprint } from "../models/fingerprint.js";
 import type { ModelTables } from "../models/model-tables.js";
 import { getInteraction } from "../models/registry.js";
-import { openRegistry } from "../runs/index.js";
+import { recordRun } from "../runs/index.js";
 import { loadCheckpoint, newCounters, readCheckpointMeta, saveCheckpoint } from "./checkpoint.js";
 import { loadFeatures } from "./frozen-features.js";
-import { appendRunningMetrics, commitModel, checkModelFolder, markModelFolder, startRunningMetrics, writeRunningConfig } from "./model-folder.js";
+import { appendRunningMetrics, commitModel, checkModelFolder, logTrainingRecord, markModelFolder, startRunningMetrics, writeRunningConfig } from "./model-folder.js";
 import { sampledCandidateRanking, sampledRanking } from "./sampled-validation.js";
 import { lrSchedule } from "./schedule.js";
 import { distinctQueries, withReciprocals } from "./reciprocal.js";
@@ -123,19 +123,14 @@ async function trainLocked(input: TrainStageInput, backend: Backend, ds: Dataset
   writeRunningConfig(outDir, { ...c, backend: backend.name, device: backend.device, dataset: ds.name, data: input.dataDir, fingerprint: datasetFingerprint(ds) });
   startRunningMetrics(outDir, resumeStep);
 
-  const registry = openRegistry();
-  const run = registry.startRun({ stage: "train", dataset: ds.name, model: m.name, config: { ...c, backend: backend.name, device: backend.device }, command: input.command });
-  try {
+  return recordRun({ stage: "train", dataset: ds.name, model: m.name, config: { ...c, backend: backend.name, device: backend.device }, command: input.command }, async (run) => {
     const result = await runTrainingLoop({
       backend, job, label: `train ${m.name}`,
       stopStep: c.steps ?? null, budgetMs: c.minutes !== undefined ? c.minutes * 60000 : null,
       lrSchedule: lrSchedule(c),
       checkpointEvery: c.checkpointEvery, checkpointMs: c.checkpointMinutes * 60000,
       validEvery: valid.length > 0 || validQueries ? c.validEvery : 0, logEvery: c.logEvery,
-      onLog(r: TrainLogRecord) {
-        appendRunningMetrics(outDir, { step: r.step, loss: r.loss, pos_per_s: r.posPerSecond, seconds: r.seconds });
-        run.logMetrics({ loss: r.loss, pos_per_s: r.posPerSecond }, r.step);
-      },
+      onLog: (r: TrainLogRecord) => logTrainingRecord(outDir, run, r),
       async onValidate(step: number) {
         const v = validQueries
           ? await sampledCandidateRanking(backend, tables, validQueries, c.validSample, c.seed + step, c.threads)
@@ -153,14 +148,8 @@ async function trainLocked(input: TrainStageInput, backend: Backend, ds: Dataset
     await saveCheckpoint(outDir, job);
     const files = commitModel(outDir, (at) => writeOutputs(outDir, tables, at));
     for (const f of files) await run.addArtefact(f);
-    run.finish();
     return { outDir, step: result.step, loss: result.lastLoss, posPerSecond: result.posPerSecond };
-  } catch (err) {
-    run.fail(err);
-    throw err;
-  } finally {
-    registry.close();
-  }
+  });
 }
 
 /**
