@@ -390,6 +390,8 @@ export function encodeNpy(dtype: NpyDtype, shape: readonly number[], data: NpyDa
   return out;
 }
 
+const WRITE_ELEMENTS = 1 << 24;
+
 /**
  * Streaming npy writer: the shape is fixed up front, rows are appended in chunks, and the file
  * appears under its final name only when `close()` finds every promised row written.
@@ -409,8 +411,14 @@ export class NpyWriter {
     writeSync(this.fd, encodeNpyHeader(dtype, shape));
   }
 
-  /** Appends elements (any whole number of them; typically whole rows). */
+  /** Appends elements (any whole number of them; typically whole rows), converted and written
+   * WRITE_ELEMENTS at a time: a write(2) takes at most 2 GiB, and a converted copy of a whole
+   * large array (100M int32 triples as int64: 2.4 GB) would double its memory. */
   write(data: NpyData): void {
+    for (let i = 0; i < data.length; i += WRITE_ELEMENTS) this.writePiece(data.subarray(i, i + WRITE_ELEMENTS));
+  }
+
+  private writePiece(data: NpyData): void {
     const bytes = encodeNpyData(this.dtype, data);
     const n = bytes.byteLength / ITEM_SIZE[this.dtype];
     if (this.written + n > this.total) throw new Error(`${this.path}: writing past the declared shape (${this.shape.join(",")})`);

@@ -62,6 +62,19 @@ for dt in ['<i8','<i4','<i2','|i1','|u1','<u2','<u4','<f2','<f4','<f8']:
 });
 
 describe("npy streaming", () => {
+  test("an array longer than one write piece (2^24 elements) is written whole and in order", () => {
+    const path = join(dir, "pieces.npy");
+    const n = (1 << 24) + 7;
+    const data = new Int32Array(n);
+    for (let i = 0; i < n; i++) data[i] = (i * 2654435761) | 0;
+    writeNpy(path, "<i8", [n], data);
+    const back = readNpyInt32(path);
+    assert.deepEqual(back.shape, [n]);
+    let firstBad = -1;
+    for (let i = 0; i < n && firstBad < 0; i++) if (back.data[i] !== data[i]) firstBad = i;
+    assert.equal(firstBad, -1, `element ${firstBad} differs`);
+  });
+
   test("iterateNpyRows yields whole rows in bounded chunks", () => {
     const path = join(dir, "rows.npy");
     const data = Int32Array.from({ length: 3 * 1000 }, (_, i) => i);
