@@ -14,7 +14,7 @@ import { KgcError } from "../core/errors.js";
 import { withOutputLock } from "../core/output-lock.js";
 import { startProgress } from "../core/progress.js";
 import { formatShard, shardPath, shardRange, sliceQueries, type Shard } from "../core/shard.js";
-import type { CandidateQueries } from "../core/types.js";
+import type { CandidateQuerySource } from "../core/types.js";
 import { openDataset, type Dataset } from "../data/dataset.js";
 import { splitProvenance } from "./score-provenance.js";
 import { filesDigest, writeOutputProvenance } from "./shard-provenance.js";
@@ -60,21 +60,25 @@ export async function scoreStage(input: ScoreStageInput): Promise<ScoreStageResu
   const saved = readModelConfig(input.modelDir); // a missing or corrupt model directory is named before what the split lacks
   const ds = openDataset(input.dataDir);
   try {
-    const queries = ds.queries(input.split);
+    const queries = ds.queryRows(input.split);
     if (!queries) throw new KgcError(`${input.dataDir} (${input.split})`, "the split has no candidate queries to score");
-    const model = loadTrainedModel(input.modelDir, ds, saved);
-    const threads = input.threads ?? model.config.threads ?? availableParallelism();
-    const unsharded = input.out ?? join(input.modelDir, scoresFile(input.split));
-    const outPath = input.shard ? shardPath(unsharded, input.shard) : unsharded;
-    prepareFileOutput(outPath);
-    if (input.out !== undefined && !input.force && existsSync(outPath)) throw new KgcError(outPath, "exists; pass --force to replace it");
-    return await withOutputLock(outPath, "score", () => scoreInto(input, ds, model, queries, threads, outPath));
+    try {
+      const model = loadTrainedModel(input.modelDir, ds, saved, true); // entity.npy memory-mapped: it may exceed the RAM
+      const threads = input.threads ?? model.config.threads ?? availableParallelism();
+      const unsharded = input.out ?? join(input.modelDir, scoresFile(input.split));
+      const outPath = input.shard ? shardPath(unsharded, input.shard) : unsharded;
+      prepareFileOutput(outPath);
+      if (input.out !== undefined && !input.force && existsSync(outPath)) throw new KgcError(outPath, "exists; pass --force to replace it");
+      return await withOutputLock(outPath, "score", () => scoreInto(input, ds, model, queries, threads, outPath));
+    } finally {
+      queries.close();
+    }
   } finally {
     ds.close();
   }
 }
 
-async function scoreInto(input: ScoreStageInput, ds: Dataset, model: TrainedModel, all: CandidateQueries, threads: number, outPath: string): Promise<ScoreStageResult> {
+async function scoreInto(input: ScoreStageInput, ds: Dataset, model: TrainedModel, all: CandidateQuerySource, threads: number, outPath: string): Promise<ScoreStageResult> {
   const range = input.shard ? shardRange(input.shard, all.head.length) : null;
   const queries = range ? sliceQueries(all, range) : all;
   const Q = queries.head.length;

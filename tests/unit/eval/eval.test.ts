@@ -140,7 +140,9 @@ describe("candidate protocol and score stage", () => {
       const Q = q.head.length, K = q.width;
       const full = new Float32Array(Q * K);
       nativeScore(spec, q.head, q.relation, true, q.candidates, K, full);
-      const got = await candidateEvaluation(nativeBackend(), spec, q, 2, "test", 4);
+      const rows = ds.queryRows("test")!;
+      const got = await candidateEvaluation(nativeBackend(), spec, rows, 2, "test", 4);
+      rows.close();
       const want = candidateMrr(full, q.correctIndex!);
       assert.deepEqual(got.candidates, want);
       assert.deepEqual(got.ogb, ogbMrr(topK(full, 10, K), q.correctIndex!, K));
@@ -148,6 +150,25 @@ describe("candidate protocol and score stage", () => {
       const npy = readNpyFloat32(r.outPath);
       assert.deepEqual(npy.shape, [Q, K]);
       assert.deepEqual(npy.data, full);
+    } finally {
+      ds.close();
+    }
+  });
+
+  it("queryRows reads any range of candidate rows as queries() holds them, through the caller's scratch", () => {
+    const ds = openDataset(data);
+    try {
+      const whole = ds.queries("valid")!;
+      const rows = ds.queryRows("valid")!;
+      const K = rows.width;
+      assert.deepEqual([rows.head, rows.relation, rows.correctIndex], [whole.head, whole.relation, whole.correctIndex]);
+      const scratch = new Int32Array(9 * K);
+      for (const [start, end] of [[0, 1], [3, 12], [16, 25], [24, 25]] as const) {
+        const got = rows.rows(start, end, scratch);
+        assert.equal(got.buffer, scratch.buffer);
+        assert.deepEqual(got, whole.candidates.subarray(start * K, end * K));
+      }
+      rows.close();
     } finally {
       ds.close();
     }
