@@ -22,6 +22,7 @@ import type { SplitName } from "../io/manifest.js";
 import { NpyWriter } from "../io/npy.js";
 import { recordRun } from "../runs/index.js";
 import { scoreCandidateQueries } from "./candidate-scoring.js";
+import { MAP_ABOVE_BYTES } from "../train/mapped-table.js";
 import { loadTrainedModel, readModelConfig, type TrainedModel } from "../train/trained-model.js";
 import { scoresFile } from "../io/artefacts.js";
 
@@ -38,6 +39,8 @@ export interface ScoreStageInput {
   force?: boolean;
   /** score only this shard's queries -> <out>.shard-i-of-n.npy (kgc merge joins them) */
   shard?: Shard | undefined;
+  /** entity.npy above this many bytes is memory-mapped, not read (default MAP_ABOVE_BYTES) */
+  mapAboveBytes?: number | undefined;
   command: readonly string[];
 }
 
@@ -63,7 +66,7 @@ export async function scoreStage(input: ScoreStageInput): Promise<ScoreStageResu
     const queries = ds.queryRows(input.split);
     if (!queries) throw new KgcError(`${input.dataDir} (${input.split})`, "the split has no candidate queries to score");
     try {
-      const model = loadTrainedModel(input.modelDir, ds, saved, true); // entity.npy memory-mapped: it may exceed the RAM
+      const model = loadTrainedModel(input.modelDir, ds, saved, input.mapAboveBytes ?? MAP_ABOVE_BYTES); // a large entity.npy is memory-mapped: it may exceed the RAM
       const threads = input.threads ?? model.config.threads ?? availableParallelism();
       const unsharded = input.out ?? join(input.modelDir, scoresFile(input.split));
       const outPath = input.shard ? shardPath(unsharded, input.shard) : unsharded;

@@ -10,6 +10,16 @@ import { KgcError } from "../core/errors.js";
 import type { MappedRows } from "../models/model-tables.js";
 import { readNpyHeader } from "../io/npy.js";
 
+/**
+ * Above this size score, eval and predict map entity.npy; below it they read it. Measured on one
+ * TransE-L2 model per size, d = 200, 40,000 x 1,001 test candidates, 1 thread (`make
+ * bench-score-scale`): rows read into memory score 9-12% faster than mapped ones (transparent huge
+ * pages on the heap, 4 KB pages on the mapping), but reading costs ~10 s per GB (mapping: ~0.4 s
+ * per GB, the finiteness pass), so reading wins only below ~1.9e8 scores per GB of table: at
+ * 80 MB (100k entities) the read path took 0.96x the mapped path's time, at 3.2 GB 2.7x.
+ */
+export const MAP_ABOVE_BYTES = 256 << 20;
+
 /** Floats per finiteness-check window (a typed array over the mapping holds at most 2^32 - 1). */
 const CHECK_WINDOW = 1 << 26;
 

@@ -4,7 +4,7 @@
  * backend can score, checked against the dataset it is about to be evaluated on. The concat encoder
  * is applied by the kernel itself (W [feature ; row] + b), so eval and train share one encoder.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { KgcError } from "../core/errors.js";
 import type { Dataset } from "../data/dataset.js";
@@ -78,10 +78,12 @@ function adopt(e: EncoderTables, dir: string, side: TableSide, out: number): voi
 
 /**
  * Loads a model directory for scoring `ds`; a model of another dataset is refused. `saved`: the
- * directory's config.json when the caller has already read it. `mapEntities`: entity.npy is
- * memory-mapped, not read (mapped-table.ts; the tables can then only be scored, natively).
+ * directory's config.json when the caller has already read it. An entity.npy larger than
+ * `mapAboveBytes` is memory-mapped, not read (mapped-table.ts; the tables can then only be
+ * scored, natively): score, eval and predict pass MAP_ABOVE_BYTES, stages that change the table
+ * (smooth) read it whatever its size.
  */
-export function loadTrainedModel(modelDir: string, ds: Dataset, saved: SavedModelConfig = readModelConfig(modelDir), mapEntities = false): TrainedModel {
+export function loadTrainedModel(modelDir: string, ds: Dataset, saved: SavedModelConfig = readModelConfig(modelDir), mapAboveBytes = Number.POSITIVE_INFINITY): TrainedModel {
   const { config: c, provenance } = saved;
   const trainedOn = typeof provenance["dataset"] === "string" ? (provenance["dataset"] as string) : "?";
   const fp = provenance["fingerprint"];
@@ -113,7 +115,7 @@ export function loadTrainedModel(modelDir: string, ds: Dataset, saved: SavedMode
     numEntities: ds.numEntities, numRelations: c.reciprocal ? 2 * ds.numRelations : ds.numRelations,
     entityFeatures: concat ? loadFeatures(ds.manifest.entityFeatures!.path, ds.numEntities) : null,
     relationFeatures: concat ? loadFeatures(ds.manifest.relationFeatures!.path, ds.numRelations) : null, seed: null,
-    mappedEntities: mapEntities && existsSync(entityPath) ? mapFloat32Table(entityPath, ds.numEntities, c.dim, "entity embedding") : null,
+    mappedEntities: existsSync(entityPath) && statSync(entityPath).size > mapAboveBytes ? mapFloat32Table(entityPath, ds.numEntities, c.dim, "entity embedding") : null,
   }, "adagrad"); // scoring: no row Adam moments to allocate, no initialisation (the files fill every table)
   adopt(tables.entity, modelDir, "entity", c.dim);
   if (c.reciprocal) {

@@ -184,6 +184,27 @@ describe("candidate protocol and score stage", () => {
     assert.deepEqual(json.candidates!.ogb!.duplicateRows, []);
   });
 
+  it("score and eval give the same bytes with entity.npy memory-mapped (mapAboveBytes 0) and read, at any chunk", async () => {
+    const dir = train("transe-l2", 8);
+    const ds = openDataset(data);
+    assert.ok(loadTrainedModel(dir, ds, undefined, 0).tables.entity.mapped); // the two paths really differ
+    assert.equal(loadTrainedModel(dir, ds).tables.entity.mapped, undefined);
+    ds.close();
+    const files: Buffer[] = [];
+    for (const [mapAboveBytes, chunk] of [[undefined, 16384], [0, 16384], [0, 3]] as const) {
+      const out = join(root, `scores-${mapAboveBytes}-${chunk}.npy`);
+      await scoreStage({ modelDir: dir, dataDir: data, split: "valid", threads: 2, chunk, out, mapAboveBytes, command: [] });
+      files.push(readFileSync(out));
+    }
+    assert.deepEqual(files[1], files[0]);
+    assert.deepEqual(files[2], files[0]);
+    const read = await evalStage({ modelDir: dir, dataDir: data, split: "valid", protocol: "both", threads: 2, command: [] });
+    const mapped = await evalStage({ modelDir: dir, dataDir: data, split: "valid", protocol: "both", threads: 2, mapAboveBytes: 0, command: [] });
+    assert.deepEqual(mapped.candidates!.candidates, read.candidates!.candidates);
+    assert.deepEqual(mapped.candidates!.ogb, read.candidates!.ogb);
+    assert.deepEqual(mapped.filtered!.overall, read.filtered!.overall);
+  });
+
   it("a corrupt entity table is refused by name", async () => {
     const dir = train("distmult", 4);
     const ds = openDataset(data);
@@ -192,6 +213,7 @@ describe("candidate protocol and score stage", () => {
       e.data[5] = Number.NaN;
       writeNpy(join(dir, "entity.npy"), "<f4", e.shape, e.data);
       assert.throws(() => loadTrainedModel(dir, ds), /entity\.npy: corrupt entity embedding file/);
+      assert.throws(() => loadTrainedModel(dir, ds, undefined, 0), /entity\.npy: corrupt entity embedding file \(element 5 is NaN/); // mapped
     } finally {
       ds.close();
     }
