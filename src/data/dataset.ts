@@ -97,8 +97,8 @@ export class Dataset {
     };
   }
 
-  /** The per-query columns of a split's queries ([Q] each), or null when it has none. */
-  private queryColumns(split: SplitName): Omit<CandidateQueries, "candidates"> | null {
+  /** The per-query columns of a split's queries ([Q] each, no candidate rows), or null when it has none. */
+  queryColumns(split: SplitName): Omit<CandidateQueries, "candidates"> | null {
     const info = this.manifest.splits[split];
     if (info.queries === 0) return null;
     const hr = readNpyInt32(join(this.dir, DatasetFiles.queries(split))).data;
