@@ -14,7 +14,7 @@ SYNTH_FLAGS ?=
 TS_SOURCES := $(shell find src tests bench -name '*.ts' 2>/dev/null)
 
 .PHONY: all demo install build test clean deepwalk smooth features ensemble-fit ensemble-apply submit report
-.PHONY: bench bench-io bench-import bench-train bench-train-1n bench-train-tfjs bench-score bench-accuracy bench-deepwalk bench-smoothing bench-features bench-predict bench-report bench-ensemble bench-scale bench-demo
+.PHONY: bench bench-io bench-import bench-train bench-train-1n bench-train-tfjs bench-score bench-accuracy bench-deepwalk bench-smoothing bench-features bench-predict bench-report bench-ensemble bench-scale bench-score-scale bench-demo
 
 # `make` installs first, then runs the demo in a second make: that one sees the addon npm ci built
 # (a single make would remember it as missing and build it again) and runs DEMO_JOBS independent
@@ -199,6 +199,12 @@ bench-accuracy: dist/.built
 SCALE_FLAGS ?=
 bench-scale: dist/.built
 	node dist/bench/scale.bench.js $(SCALE_FLAGS)
+
+# scoring at scale: entity.npy read vs memory-mapped, kgc score --shard peak RSS against the table,
+# cold disk reads, WikiKG90M extrapolation (SCORE_SCALE_FLAGS, e.g. "--entities 4000000 --queries 40000")
+SCORE_SCALE_FLAGS ?=
+bench-score-scale: dist/.built
+	node dist/bench/score-scale.bench.js $(SCORE_SCALE_FLAGS)
 
 bench-train: dist/.built
 	node dist/bench/train.bench.js $(BENCH_FLAGS)

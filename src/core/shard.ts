@@ -7,7 +7,7 @@
  */
 import { readdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import type { CandidateQueries } from "./types.js";
+import type { CandidateQuerySource } from "./types.js";
 import { KgcError } from "./errors.js";
 
 export interface Shard {
@@ -86,14 +86,13 @@ export function findShardFiles(path: string): FoundShard[] {
   return found.sort((a, b) => a.count - b.count || a.index - b.index);
 }
 
-/** The queries of `range` as views (no copy). */
-export function sliceQueries(queries: CandidateQueries, range: QueryRange): CandidateQueries {
-  const K = queries.width;
+/** The queries of `range` (per-query columns as views; candidate rows read through `queries`). */
+export function sliceQueries(queries: CandidateQuerySource, range: QueryRange): CandidateQuerySource {
   return {
     head: queries.head.subarray(range.start, range.end),
     relation: queries.relation.subarray(range.start, range.end),
-    candidates: queries.candidates.subarray(range.start * K, range.end * K),
-    width: K,
+    width: queries.width,
     correctIndex: queries.correctIndex?.subarray(range.start, range.end) ?? null,
+    rows: (start, end, scratch) => queries.rows(range.start + start, range.start + end, scratch),
   };
 }

@@ -30,6 +30,26 @@ export interface CandidateQueries {
   correctIndex: Int32Array | null;
 }
 
+/**
+ * Candidate queries whose [Q, K] candidate rows are read per chunk of queries: a split's whole table
+ * need not sit in memory (WikiKG90M's validation: 1.7M x 1,001 int32 = 6.8 GB). The per-query
+ * columns are small ([Q] each) and held whole.
+ */
+export interface CandidateQuerySource {
+  /** shape: [Q] */
+  head: Int32Array;
+  /** shape: [Q] */
+  relation: Int32Array;
+  width: number;
+  /** shape: [Q], or null when the answers are hidden */
+  correctIndex: Int32Array | null;
+  /**
+   * Candidate rows [start, end), shape [end - start, K]: a view of a table in memory, or `scratch`
+   * (at least that long) filled from disk. Valid while `scratch` is not reused.
+   */
+  rows(start: number, end: number, scratch: Int32Array): Int32Array;
+}
+
 export function emptyTriples(): Triples {
   return { head: new Int32Array(0), relation: new Int32Array(0), tail: new Int32Array(0), length: 0 };
 }

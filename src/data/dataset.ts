@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { KgcError } from "../core/errors.js";
-import { emptyTriples, type CandidateQueries, type Triples } from "../core/types.js";
+import { emptyTriples, type CandidateQueries, type CandidateQuerySource, type Triples } from "../core/types.js";
 import { readTriplesArrow } from "../io/arrow.js";
 import { DatasetFiles, SPLITS, type DatasetManifest, type FeatureInfo, type SplitName } from "../io/manifest.js";
 import { NpyRowReader, readNpyInt32 } from "../io/npy.js";
@@ -67,6 +67,38 @@ export class Dataset {
 
   /** A split's candidate queries, or null when it has none. */
   queries(split: SplitName): CandidateQueries | null {
+    const columns = this.queryColumns(split);
+    if (!columns) return null;
+    return { ...columns, candidates: readNpyInt32(join(this.dir, DatasetFiles.candidates(split))).data };
+  }
+
+  /**
+   * A split's candidate queries with the candidate rows read from disk per chunk (score, eval: memory
+   * bounded by the chunk, not the split), or null when it has none. Close it when done.
+   */
+  queryRows(split: SplitName): (CandidateQuerySource & { close(): void }) | null {
+    const columns = this.queryColumns(split);
+    if (!columns) return null;
+    const path = join(this.dir, DatasetFiles.candidates(split));
+    const reader = new NpyRowReader(path);
+    const K = columns.width;
+    if (reader.header.rows !== columns.head.length || reader.header.rowWidth !== K) {
+      reader.close();
+      throw new KgcError(path, `has shape (${reader.header.shape.join(", ")}), the manifest says (${columns.head.length}, ${K})`);
+    }
+    return {
+      ...columns,
+      rows: (start, end, scratch) => {
+        const out = scratch.subarray(0, (end - start) * K);
+        reader.readRowsInt32(start, end - start, out);
+        return out;
+      },
+      close: () => reader.close(),
+    };
+  }
+
+  /** The per-query columns of a split's queries ([Q] each, no candidate rows), or null when it has none. */
+  queryColumns(split: SplitName): Omit<CandidateQueries, "candidates"> | null {
     const info = this.manifest.splits[split];
     if (info.queries === 0) return null;
     const hr = readNpyInt32(join(this.dir, DatasetFiles.queries(split))).data;
@@ -77,9 +109,8 @@ export class Dataset {
       head[i] = hr[2 * i]!;
       relation[i] = hr[2 * i + 1]!;
     }
-    const candidates = readNpyInt32(join(this.dir, DatasetFiles.candidates(split))).data;
     const correctIndex = info.hasAnswers ? readNpyInt32(join(this.dir, DatasetFiles.correct(split))).data : null;
-    return { head, relation, candidates, width: info.candidatesPerQuery, correctIndex };
+    return { head, relation, width: info.candidatesPerQuery, correctIndex };
   }
 
   /** CSR adjacency over train (out: by head, in: by tail). */

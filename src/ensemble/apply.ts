@@ -63,7 +63,7 @@ export async function applyStage(input: ApplyStageInput): Promise<ApplyStageResu
     }
     if (weights.width !== expected.width) throw new KgcError(weightsPath, `fitted on ${weights.width} candidates per query, the ${input.split} split has ${expected.width}`);
     const groupWeights = weightsByRelation(weights, weightsPath);
-    const queries = ds.queries(input.split)!;
+    const queries = ds.queryColumns(input.split)!; // the relations pick each query's weights; candidate rows are never needed
     const rows = new InputRows(weights.inputs, input.split, expected);
     const range = shardRange(input.shard ?? { index: 0, count: 1 }, expected.queries);
     const Q = range.end - range.start;

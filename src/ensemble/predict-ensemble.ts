@@ -12,7 +12,7 @@ import { DatasetFiles, SPLITS, type SplitName } from "../io/manifest.js";
 import { NpyRowReader, readNpyInt32 } from "../io/npy.js";
 import { datasetFingerprint } from "../models/fingerprint.js";
 import { topEntities } from "../eval/index.js";
-import { loadTrainedModel, type TrainedModel } from "../train/index.js";
+import { loadTrainedModel, MAP_ABOVE_BYTES, type TrainedModel } from "../train/index.js";
 import { blendRow, rowRanks, weightsFor, type BlendedRow } from "./blend.js";
 import { readEnsembleWeights, type EnsembleWeights } from "./weights.js";
 
@@ -36,7 +36,7 @@ export class EnsembleRanker {
       throw new KgcError(path, `fitted on dataset '${w.dataset}' (fingerprint ${w.fingerprint}), not ${ds.dir} ('${ds.name}', ${datasetFingerprint(ds)})`);
     }
     this.weights = w;
-    this.models = w.inputs.map((i) => (i.kind === "model" ? loadTrainedModel(i.path, ds) : null));
+    this.models = w.inputs.map((i) => (i.kind === "model" ? loadTrainedModel(i.path, ds, undefined, MAP_ABOVE_BYTES) : null));
     const split = w.split as SplitName;
     const hasRows = (SPLITS as readonly string[]).includes(split) && ds.manifest.splits[split].queries > 0;
     this.candidateRows = hasRows && w.inputs.some((i) => i.kind === "feature") ? new NpyRowReader(join(ds.dir, DatasetFiles.candidates(split))) : null;

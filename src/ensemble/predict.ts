@@ -10,7 +10,7 @@ import { nativeScore } from "../backends/index.js";
 import { KgcError } from "../core/errors.js";
 import { openDataset, type Dataset } from "../data/dataset.js";
 import { topEntities } from "../eval/index.js";
-import { loadTrainedModel, readModelConfig, type TrainedModel } from "../train/index.js";
+import { loadTrainedModel, MAP_ABOVE_BYTES, readModelConfig, type TrainedModel } from "../train/index.js";
 import { recordRun } from "../runs/index.js";
 import { rowRanks } from "./blend.js";
 import { EnsembleRanker } from "./predict-ensemble.js";
@@ -163,7 +163,7 @@ export async function predictStage(input: PredictStageInput): Promise<PredictRes
       let sizes: (number | "all")[];
       let ranker: string;
       if (saved) {
-        const model = loadTrainedModel(input.modelDir!, ds, saved);
+        const model = loadTrainedModel(input.modelDir!, ds, saved, MAP_ABOVE_BYTES);
         const threads = input.threads ?? model.config.threads ?? availableParallelism();
         rows = await rankWithModel(model, reqs, given, input.top, input.explain, threads);
         sizes = reqs.map((r) => (given ? withTail(given, r.tail).length : "all"));

@@ -7,7 +7,7 @@
 import type { Backend } from "../backends/index.js";
 import { KgcError } from "../core/errors.js";
 import { startProgress } from "../core/progress.js";
-import type { CandidateQueries } from "../core/types.js";
+import type { CandidateQuerySource } from "../core/types.js";
 import type { ModelTables } from "../models/model-tables.js";
 import { candidateRanks, ogbMrr, OGB_TOP, topK, type CandidateMetrics, type OgbMetrics } from "./ogb-metric.js";
 import { scoreCandidateQueries } from "./candidate-scoring.js";
@@ -21,7 +21,7 @@ export interface CandidateEvaluation {
   candidates: CandidateMetrics;
 }
 
-export async function candidateEvaluation(backend: Backend, tables: ModelTables, queries: CandidateQueries, threads: number, where: string, chunk = 1024): Promise<CandidateEvaluation> {
+export async function candidateEvaluation(backend: Backend, tables: ModelTables, queries: CandidateQuerySource, threads: number, where: string, chunk = 1024): Promise<CandidateEvaluation> {
   const correct = queries.correctIndex;
   if (!correct) throw new KgcError(where, "the split's candidate answers are hidden (no correct index): the candidate protocol needs them");
   const Q = queries.head.length;

@@ -1,11 +1,12 @@
 /**
  * Scoring candidate queries (h, r, ?) against their own row of candidates [Q, K] with a backend's
- * scorer, threaded, in chunks of queries so a split's Q x K scores never have to sit in memory:
+ * scorer, threaded, in chunks of queries so neither a split's Q x K scores nor its candidate rows
+ * (read per chunk from the source) have to sit in memory:
  * each chunk goes to `onChunk` (the score stage writes it to npy; the candidate protocol ranks it).
  * While `onChunk` handles chunk i, the backend already scores chunk i + 1.
  */
 import type { Backend } from "../backends/index.js";
-import type { CandidateQueries } from "../core/types.js";
+import type { CandidateQuerySource } from "../core/types.js";
 import type { ModelTables } from "../models/model-tables.js";
 
 export interface CandidateChunk {
@@ -20,7 +21,7 @@ export interface CandidateChunk {
 export async function scoreCandidateQueries(
   backend: Backend,
   tables: ModelTables,
-  queries: CandidateQueries,
+  queries: CandidateQuerySource,
   threads: number,
   chunk: number,
   onChunk: (c: CandidateChunk) => void | Promise<void>,
@@ -29,12 +30,13 @@ export async function scoreCandidateQueries(
   const K = queries.width;
   const size = Math.max(1, Math.min(chunk, Q));
   const buffers = [new Float32Array(size * K), new Float32Array(size * K)]; // shape: [chunk, K] each
+  const rowBuffers = [new Int32Array(size * K), new Int32Array(size * K)]; // shape: [chunk, K] each: candidate rows read from disk
   const launch = (i: number): Promise<void> => {
     const start = i * size;
     const end = Math.min(Q, start + size);
     const out = end - start === size ? buffers[i % 2]! : buffers[i % 2]!.subarray(0, (end - start) * K);
     return backend.score(tables, queries.head.subarray(start, end), queries.relation.subarray(start, end), true,
-      queries.candidates.subarray(start * K, end * K), K, out, threads);
+      queries.rows(start, end, rowBuffers[i % 2]!), K, out, threads);
   };
   const chunks = Math.ceil(Q / size);
   let pending = chunks > 0 ? launch(0) : null;

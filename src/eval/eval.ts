@@ -18,6 +18,7 @@ import { recordRun } from "../runs/index.js";
 import { candidateEvaluation, type CandidateEvaluation } from "./candidate-eval.js";
 import { filteredRanking } from "./filtered-ranking.js";
 import type { RankMetrics } from "./metrics.js";
+import { MAP_ABOVE_BYTES } from "../train/mapped-table.js";
 import { loadTrainedModel, readModelConfig } from "../train/trained-model.js";
 import { evalReportFile } from "../io/artefacts.js";
 
@@ -30,6 +31,8 @@ export interface EvalStageInput {
   protocol: EvalProtocol;
   threads?: number | undefined;
   /** argv, for the registry */
+  /** entity.npy above this many bytes is memory-mapped, not read (default MAP_ABOVE_BYTES) */
+  mapAboveBytes?: number | undefined;
   command: readonly string[];
 }
 
@@ -73,7 +76,7 @@ export async function evalStage(input: EvalStageInput): Promise<EvalReport> {
       throw new KgcError(where, info.queries === 0 ? "the split has no candidate queries (candidate protocol)" : "the split's candidate answers are hidden (candidate protocol)");
     }
     if (input.protocol === "both" && !canFiltered && !canCandidates) throw new KgcError(where, "the split has neither known triples nor answered candidate queries");
-    const model = loadTrainedModel(input.modelDir, ds, saved);
+    const model = loadTrainedModel(input.modelDir, ds, saved, input.mapAboveBytes ?? MAP_ABOVE_BYTES); // a large entity.npy is memory-mapped: it may exceed the RAM
     const threads = input.threads ?? model.config.threads ?? availableParallelism();
     const backend = nativeBackend(); // scores a model trained by any backend: the tables are the same
     return await recordRun({ stage: "eval", dataset: ds.name, model: model.config.model, config: { split: input.split, protocol: input.protocol, modelDir: input.modelDir }, command: input.command }, async (run) => {
@@ -90,8 +93,13 @@ export async function evalStage(input: EvalStageInput): Promise<EvalReport> {
       }
       if (wantCandidates && canCandidates) {
         const t0 = performance.now();
-        const c = await candidateEvaluation(backend, model.tables, ds.queries(input.split)!, threads, where);
-        report.candidates = { ...c, seconds: (performance.now() - t0) / 1000 };
+        const queries = ds.queryRows(input.split)!;
+        try {
+          const c = await candidateEvaluation(backend, model.tables, queries, threads, where);
+          report.candidates = { ...c, seconds: (performance.now() - t0) / 1000 };
+        } finally {
+          queries.close();
+        }
       }
       writeFileAtomic(report.outPath, JSON.stringify(report, null, 2) + "\n");
       run.logMetrics(headlineMetrics(report));

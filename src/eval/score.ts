@@ -14,7 +14,7 @@ import { KgcError } from "../core/errors.js";
 import { withOutputLock } from "../core/output-lock.js";
 import { startProgress } from "../core/progress.js";
 import { formatShard, shardPath, shardRange, sliceQueries, type Shard } from "../core/shard.js";
-import type { CandidateQueries } from "../core/types.js";
+import type { CandidateQuerySource } from "../core/types.js";
 import { openDataset, type Dataset } from "../data/dataset.js";
 import { splitProvenance } from "./score-provenance.js";
 import { filesDigest, writeOutputProvenance } from "./shard-provenance.js";
@@ -22,6 +22,7 @@ import type { SplitName } from "../io/manifest.js";
 import { NpyWriter } from "../io/npy.js";
 import { recordRun } from "../runs/index.js";
 import { scoreCandidateQueries } from "./candidate-scoring.js";
+import { MAP_ABOVE_BYTES } from "../train/mapped-table.js";
 import { loadTrainedModel, readModelConfig, type TrainedModel } from "../train/trained-model.js";
 import { scoresFile } from "../io/artefacts.js";
 
@@ -38,6 +39,8 @@ export interface ScoreStageInput {
   force?: boolean;
   /** score only this shard's queries -> <out>.shard-i-of-n.npy (kgc merge joins them) */
   shard?: Shard | undefined;
+  /** entity.npy above this many bytes is memory-mapped, not read (default MAP_ABOVE_BYTES) */
+  mapAboveBytes?: number | undefined;
   command: readonly string[];
 }
 
@@ -60,21 +63,25 @@ export async function scoreStage(input: ScoreStageInput): Promise<ScoreStageResu
   const saved = readModelConfig(input.modelDir); // a missing or corrupt model directory is named before what the split lacks
   const ds = openDataset(input.dataDir);
   try {
-    const queries = ds.queries(input.split);
+    const queries = ds.queryRows(input.split);
     if (!queries) throw new KgcError(`${input.dataDir} (${input.split})`, "the split has no candidate queries to score");
-    const model = loadTrainedModel(input.modelDir, ds, saved);
-    const threads = input.threads ?? model.config.threads ?? availableParallelism();
-    const unsharded = input.out ?? join(input.modelDir, scoresFile(input.split));
-    const outPath = input.shard ? shardPath(unsharded, input.shard) : unsharded;
-    prepareFileOutput(outPath);
-    if (input.out !== undefined && !input.force && existsSync(outPath)) throw new KgcError(outPath, "exists; pass --force to replace it");
-    return await withOutputLock(outPath, "score", () => scoreInto(input, ds, model, queries, threads, outPath));
+    try {
+      const model = loadTrainedModel(input.modelDir, ds, saved, input.mapAboveBytes ?? MAP_ABOVE_BYTES); // a large entity.npy is memory-mapped: it may exceed the RAM
+      const threads = input.threads ?? model.config.threads ?? availableParallelism();
+      const unsharded = input.out ?? join(input.modelDir, scoresFile(input.split));
+      const outPath = input.shard ? shardPath(unsharded, input.shard) : unsharded;
+      prepareFileOutput(outPath);
+      if (input.out !== undefined && !input.force && existsSync(outPath)) throw new KgcError(outPath, "exists; pass --force to replace it");
+      return await withOutputLock(outPath, "score", () => scoreInto(input, ds, model, queries, threads, outPath));
+    } finally {
+      queries.close();
+    }
   } finally {
     ds.close();
   }
 }
 
-async function scoreInto(input: ScoreStageInput, ds: Dataset, model: TrainedModel, all: CandidateQueries, threads: number, outPath: string): Promise<ScoreStageResult> {
+async function scoreInto(input: ScoreStageInput, ds: Dataset, model: TrainedModel, all: CandidateQuerySource, threads: number, outPath: string): Promise<ScoreStageResult> {
   const range = input.shard ? shardRange(input.shard, all.head.length) : null;
   const queries = range ? sliceQueries(all, range) : all;
   const Q = queries.head.length;

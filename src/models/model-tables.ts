@@ -14,7 +14,15 @@ export interface EncoderTables {
   numRows: number;
   raw: number;
   concat: boolean;
+  /** empty when `mapped` holds the rows */
   rows: Float32Array;
+  /**
+   * The rows as float32 inside a memory-mapped file (the addon's mapping: an ArrayBuffer may hold
+   * more than a typed array's 2^32 elements, and the page cache, not the process, holds the
+   * pages): a trained table scored where it does not fit in memory. Scoring only: `rows` and
+   * `state` are empty and no backend trains such a table.
+   */
+  mapped?: MappedRows;
   state: Float32Array;
   rowM?: Float32Array;
   rowV?: Float32Array;
@@ -44,4 +52,10 @@ export interface ModelTables {
    * query (?, r, t) is scored as the tail query (t, r + R, ?) (src/backends/reciprocal-scoring.ts)
    */
   reciprocal?: boolean;
+}
+
+/** float32 rows [numRows, raw] at `byteOffset` of a memory-mapped file's buffer. */
+export interface MappedRows {
+  buffer: ArrayBuffer;
+  byteOffset: number;
 }

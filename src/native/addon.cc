@@ -24,15 +24,28 @@ using napi::parseAdjacency;
 using napi::parseModel;
 using napi::typed;
 
-EncoderTables parseEncoder(Napi::Env env, const Napi::Object& o, int out, bool rowAdam) {
+// The learned rows: o.rows, or o.mapped = {buffer, byteOffset}, float32 rows inside a memory-mapped
+// file (an ArrayBuffer may exceed a typed array's 2^32 elements; scoring only).
+float* parseRows(Napi::Env env, const Napi::Object& o, size_t count) {
+  const Napi::Value m = o.Get("mapped");
+  if (m.IsUndefined() || m.IsNull()) return typed<float>(env, o, "rows", napi_float32_array, count);
+  if (!m.IsObject() || !m.As<Napi::Object>().Get("buffer").IsArrayBuffer()) fail(env, "mapped.buffer must be an ArrayBuffer");
+  Napi::ArrayBuffer ab = m.As<Napi::Object>().Get("buffer").As<Napi::ArrayBuffer>();
+  const double offset = num(m.As<Napi::Object>(), "byteOffset");
+  if (offset < 0 || offset + double(count) * sizeof(float) > double(ab.ByteLength())) fail(env, "mapped rows are out of the buffer");
+  return reinterpret_cast<float*>(static_cast<uint8_t*>(ab.Data()) + size_t(offset));
+}
+
+// `training`: the row optimiser state is read (scoring leaves it null; mapped tables have none).
+EncoderTables parseEncoder(Napi::Env env, const Napi::Object& o, int out, bool training, bool rowAdam) {
   EncoderTables e;
   e.numRows = int64_t(num(o, "numRows"));
   e.raw = int(num(o, "raw"));
   e.out = out;
   e.concat = o.Get("concat").ToBoolean().Value();
-  e.rows = typed<float>(env, o, "rows", napi_float32_array, size_t(e.numRows) * e.raw);
-  e.rowState = typed<float>(env, o, "state", napi_float32_array, size_t(e.numRows));
-  if (rowAdam) {
+  e.rows = parseRows(env, o, size_t(e.numRows) * e.raw);
+  if (training) e.rowState = typed<float>(env, o, "state", napi_float32_array, size_t(e.numRows));
+  if (training && rowAdam) {
     e.rowM = typed<float>(env, o, "rowM", napi_float32_array, size_t(e.numRows) * e.raw);
     e.rowV = typed<float>(env, o, "rowV", napi_float32_array, size_t(e.numRows) * e.raw);
   }
@@ -100,8 +113,9 @@ Context parseContext(Napi::Env env, const Napi::Object& spec, bool withConfig, b
   c.model = parseModel(env, spec, c.shape);
   const ModelShape& s = c.shape;
   if (withConfig) c.cfg = parseTrainConfig(env, spec.Get("config").As<Napi::Object>());
-  c.ent = parseEncoder(env, spec.Get("entity").As<Napi::Object>(), s.dim, c.cfg.optimizer == RowOptimizer::Adam);
-  c.rel = parseEncoder(env, spec.Get("relation").As<Napi::Object>(), s.relWidth, c.cfg.optimizer == RowOptimizer::Adam);
+  const bool rowAdam = c.cfg.optimizer == RowOptimizer::Adam;
+  c.ent = parseEncoder(env, spec.Get("entity").As<Napi::Object>(), s.dim, withConfig, rowAdam);
+  c.rel = parseEncoder(env, spec.Get("relation").As<Napi::Object>(), s.relWidth, withConfig, rowAdam);
   c.numEntities = c.ent.numRows;
   const Napi::Value known = spec.Get("known");
   if (!known.IsUndefined() && !known.IsNull()) {

@@ -16,6 +16,8 @@ export interface Features {
 }
 
 const READ_LIMIT_BYTES = 256 << 20;
+/** Node 20's longest typed array (buffer.constants.MAX_LENGTH): the matrix is viewed as one. */
+const TYPED_ARRAY_LIMIT = 2 ** 32;
 
 export function loadFeatures(path: string, expectedRows: number): Features {
   const h = readNpyHeader(path);
@@ -23,6 +25,9 @@ export function loadFeatures(path: string, expectedRows: number): Features {
   if (h.shape.length !== 2) throw new KgcError(path, `features must be 2-d [rows, dim], got shape (${h.shape.join(", ")})`);
   if (h.rows !== expectedRows) throw new KgcError(path, `has ${h.rows} feature rows, the dataset has ${expectedRows}`);
   const count = h.rows * h.rowWidth;
+  if (count > TYPED_ARRAY_LIMIT) {
+    throw new KgcError(path, `${count} feature values are more than a typed array holds (${TYPED_ARRAY_LIMIT}): the concat encoder cannot use features this large yet (use --encoder shallow)`);
+  }
   const size = statSync(path).size;
   let buffer: ArrayBuffer;
   let offset = h.dataOffset;

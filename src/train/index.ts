@@ -4,5 +4,6 @@
  */
 export { trainStage, type TrainStageInput, type TrainStageResult } from "./train.js";
 export { loadTrainedModel, readModelConfig, type SavedModelConfig, type TrainedModel } from "./trained-model.js";
+export { MAP_ABOVE_BYTES } from "./mapped-table.js";
 export { createTables, modelShape, type EncoderKind, type TableOptions } from "./tables.js";
 export { loadFeatures, type Features } from "./frozen-features.js";

@@ -27,8 +27,8 @@ import { newCounters } from "./checkpoint.js";
 import { copyRows, PartitionBuffer, rowFloats } from "./partition-buffer.js";
 import type { PartitionPlan } from "./partition-plan.js";
 import { PartitionStore, type PartitionIdentity, type PartitionManifest } from "./partition-store.js";
-import { bindSchedule, lrSchedule } from "./schedule.js";
-import type { TrainLogRecord } from "./trainer.js";
+import { lrSchedule } from "./schedule.js";
+import { TrainingSteps, type TrainLogRecord, type TrainLoopResult } from "./trainer.js";
 
 export const PARTITIONS_DIR = "partitions";
 
@@ -111,57 +111,30 @@ export async function trainPartitioned(o: PartitionedInput): Promise<Partitioned
     store.commit(manifest);
   };
 
-  const B = c.batch;
-  const stopStep = c.steps ?? null;
-  const budgetS = c.minutes !== undefined ? c.minutes * 60 : null;
-  const schedule = bindSchedule(lrSchedule(c), stopStep, budgetS);
-  const started = performance.now();
-  const startStep = job.counters.global[0]!;
-  const progress = stopStep !== null ? startProgress(`train ${c.model} (out of core)`, stopStep, "steps") : startProgress(`train ${c.model} (out of core)`, Math.round(budgetS ?? 0), "s");
-  let lastCheckpoint = performance.now(), lastCheckpointStep = startStep;
-  let lossSum = 0, lossSteps = 0, lastLoss = Number.NaN, windowStart = performance.now(), windowSteps = 0;
-  let chunk = c.threads * 2;
+  const steps = new TrainingSteps({
+    backend: o.backend, job, stopStep: c.steps ?? null, budgetMs: c.minutes !== undefined ? c.minutes * 60000 : null, lrSchedule: lrSchedule(c),
+    logEvery: c.logEvery, label: `train ${c.model} (out of core)`, ...(o.onLog ? { onLog: o.onLog } : {}),
+  });
+  let lastCheckpoint = performance.now(), lastCheckpointStep = steps.step;
+  let result: TrainLoopResult;
   const fd = openSync(`${join(dir, `edges-P${P}`)}.bin`, "r");
-  const outOfBudget = (): boolean => (stopStep !== null && job.counters.global[0]! >= stopStep) || (budgetS !== null && (performance.now() - started) / 1000 >= budgetS);
   try {
     outer: for (;;) {
       for (let k = pos.state; k < states.length; k++) {
-        if (outOfBudget()) break outer;
+        if (steps.done()) break outer;
         const st = states[k]!;
         await buffer.enter(st.slots);
         buffer.startPrefetch(states[(k + 1) % states.length]!.slots);
         for (let b = pos.bucket; b < st.buckets.length; b++) {
-          if (outOfBudget()) {
+          if (steps.done()) {
             pos = { epoch: pos.epoch, state: k, bucket: b };
             break outer;
           }
           const [i, j] = st.buckets[b]!;
           setBucket(job, readBucket(fd, index, i, j), buffer, i, j);
-          let left = job.data.length === 0 ? 0 : Math.max(1, Math.round(job.data.length / B)); // an epoch: ~n / B steps, as in memory
-          while (left > 0 && !outOfBudget()) {
-            const step = job.counters.global[0]!;
-            const limit = Math.min(stopStep ?? Infinity, schedule.nextBoundary(step), (Math.floor(step / c.logEvery) + 1) * c.logEvery);
-            const n = Math.max(1, Math.min(chunk, left, limit - step));
-            const t0 = performance.now();
-            const r = await o.backend.train(job, n, schedule.scale(step, (performance.now() - started) / 1000));
-            chunk = Math.max(c.threads, Math.min(100000, Math.round((r.steps / Math.max((performance.now() - t0) / 1000, 1e-3)) * 0.3)));
-            if (r.diverged) throw new KgcError("training", `loss became NaN or infinite at step ${r.divergedStep}; stopped (the last checkpoint is the last good state). Try a lower lr or gamma.`);
-            left -= r.steps;
-            lossSum += r.lossSum;
-            lossSteps += r.steps;
-            windowSteps += r.steps;
-            const now = job.counters.global[0]!;
-            if (now % c.logEvery === 0 || (stopStep !== null && now >= stopStep)) {
-              const seconds = (performance.now() - windowStart) / 1000;
-              lastLoss = lossSum / Math.max(lossSteps, 1);
-              const rec = { step: now, loss: lastLoss, posPerSecond: (windowSteps * B) / Math.max(seconds, 1e-9), seconds: (performance.now() - started) / 1000 };
-              o.onLog?.(rec);
-              lossSum = lossSteps = windowSteps = 0;
-              windowStart = performance.now();
-              progress.update(stopStep !== null ? now : Math.min(Math.round(rec.seconds), Math.round(budgetS ?? 0)), { loss: lastLoss.toFixed(4), "pos/s": Math.round(rec.posPerSecond), epoch: pos.epoch });
-            }
-          }
-          const now = job.counters.global[0]!;
+          let left = job.data.length === 0 ? 0 : Math.max(1, Math.round(job.data.length / c.batch)); // an epoch: ~n / B steps, as in memory
+          while (left > 0 && !steps.done()) left -= await steps.advance(left, { epoch: pos.epoch });
+          const now = steps.step;
           const due = (c.checkpointEvery > 0 && now - lastCheckpointStep >= c.checkpointEvery) || (c.checkpointMinutes > 0 && performance.now() - lastCheckpoint >= c.checkpointMinutes * 60000);
           if (due) {
             await checkpoint({ epoch: pos.epoch, state: k, bucket: b + 1 });
@@ -176,13 +149,10 @@ export async function trainPartitioned(o: PartitionedInput): Promise<Partitioned
     await checkpoint(pos);
   } finally {
     closeSync(fd);
-    progress.stop();
+    result = steps.finish();
     await buffer.settle().catch(() => undefined);
   }
-  if (lossSteps > 0) lastLoss = lossSum / lossSteps;
-  const seconds = (performance.now() - started) / 1000;
-  const done = job.counters.global[0]! - startStep;
-  return { step: job.counters.global[0]!, lastLoss, seconds, posPerSecond: (done * B) / Math.max(seconds, 1e-9), epochs: pos.epoch + pos.state / states.length, loads: buffer.loads, swapWaitMs: buffer.waitMs, buffer };
+  return { ...result, epochs: pos.epoch + pos.state / states.length, loads: buffer.loads, swapWaitMs: buffer.waitMs, buffer };
 }
 
 /** Writes every partition's fresh rows (uniform in ±range, seeded per partition) as its first version. */

@@ -9,7 +9,7 @@ import { Rng } from "../core/rng.js";
 import type { TrainConfig } from "../models/config.js";
 import type { Interaction, ModelShape } from "../models/interaction.js";
 import { checkModelShape } from "../models/interaction.js";
-import type { EncoderTables, ModelTables } from "../models/model-tables.js";
+import type { EncoderTables, MappedRows, ModelTables } from "../models/model-tables.js";
 import type { Features } from "./frozen-features.js";
 
 export type EncoderKind = "shallow" | "concat";
@@ -26,6 +26,8 @@ export interface TableOptions {
   relationFeatures: Features | null;
   /** seed of the initialisation; null: allocate only, for tables a trained model's files fill */
   seed: number | null;
+  /** a trained entity table mapped from its file (scoring): its rows and state are not allocated */
+  mappedEntities?: MappedRows | null;
 }
 
 export function modelShape(o: Pick<TableOptions, "interaction" | "dim" | "block" | "gamma">): ModelShape {
@@ -37,9 +39,11 @@ function uniform(rng: Rng | null, a: Float32Array, range: number): void {
   if (rng) for (let i = 0; i < a.length; i++) a[i] = (rng.next() * 2 - 1) * range;
 }
 
-function encoder(what: string, rng: Rng | null, rows: number, raw: number, out: number, concat: boolean, feat: Features | null, range: number): EncoderTables {
+function encoder(what: string, rng: Rng | null, rows: number, raw: number, out: number, concat: boolean, feat: Features | null, range: number, mapped: MappedRows | null): EncoderTables {
   if (concat && !feat) throw new KgcError(`${what} features`, "the concat encoder needs features but the dataset has none");
-  const e: EncoderTables = { numRows: rows, raw, concat, rows: new Float32Array(rows * raw), state: new Float32Array(rows) };
+  const e: EncoderTables = mapped
+    ? { numRows: rows, raw, concat, rows: new Float32Array(0), state: new Float32Array(0), mapped }
+    : { numRows: rows, raw, concat, rows: new Float32Array(rows * raw), state: new Float32Array(rows) };
   uniform(rng, e.rows, range);
   if (!concat || !feat) return e;
   if (feat.data.length !== rows * feat.dim) throw new KgcError(`${what} features`, `expected ${rows} x ${feat.dim} values, got ${feat.data.length}`);
@@ -64,8 +68,8 @@ export function createTables(o: TableOptions, optimizer: TrainConfig["optimizer"
   const eps = o.interaction.initRange(o.gamma, o.dim);
   const relWidth = o.interaction.relationWidth(o.dim, o.block);
   const concat = o.encoder === "concat";
-  const entity = encoder("entity", rng, o.numEntities, o.dim, o.dim, concat, o.entityFeatures, eps);
-  const relation = encoder("relation", rng, o.numRelations, relWidth, relWidth, concat, o.relationFeatures, eps);
+  const entity = encoder("entity", rng, o.numEntities, o.dim, o.dim, concat, o.entityFeatures, eps, o.mappedEntities ?? null);
+  const relation = encoder("relation", rng, o.numRelations, relWidth, relWidth, concat, o.relationFeatures, eps, null);
   if (optimizer === "adam") {
     for (const e of [entity, relation]) {
       e.rowM = new Float32Array(e.rows.length);

@@ -4,7 +4,7 @@
  * backend can score, checked against the dataset it is about to be evaluated on. The concat encoder
  * is applied by the kernel itself (W [feature ; row] + b), so eval and train share one encoder.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { KgcError } from "../core/errors.js";
 import type { Dataset } from "../data/dataset.js";
@@ -14,6 +14,7 @@ import { parseTrainConfig, type TrainConfig } from "../models/config.js";
 import type { EncoderTables, ModelTables } from "../models/model-tables.js";
 import { datasetFingerprint } from "../models/fingerprint.js";
 import { getInteraction } from "../models/registry.js";
+import { mapFloat32Table } from "./mapped-table.js";
 import { createTables } from "./tables.js";
 import { ENTITY_TABLE, MODEL_CONFIG, RELATION_TABLE, encoderBiasFile, encoderWeightFile, type TableSide } from "../io/artefacts.js";
 
@@ -69,15 +70,20 @@ function readTable(path: string, rows: number, width: number, what: string): Flo
 }
 
 function adopt(e: EncoderTables, dir: string, side: TableSide, out: number): void {
-  e.rows.set(readTable(join(dir, side === "entity" ? ENTITY_TABLE : RELATION_TABLE), e.numRows, e.raw, `${side} embedding`));
+  if (!e.mapped) e.rows.set(readTable(join(dir, side === "entity" ? ENTITY_TABLE : RELATION_TABLE), e.numRows, e.raw, `${side} embedding`));
   if (!e.concat) return;
   e.W!.set(readTable(join(dir, encoderWeightFile(side)), out, e.featDim! + e.raw, `${side} encoder weight`));
   e.b!.set(readTable(join(dir, encoderBiasFile(side)), out, 1, `${side} encoder bias`));
 }
 
-/** Loads a model directory for scoring `ds`; a model of another dataset is refused. */
-/** `saved`: the directory's config.json when the caller has already read it. */
-export function loadTrainedModel(modelDir: string, ds: Dataset, saved: SavedModelConfig = readModelConfig(modelDir)): TrainedModel {
+/**
+ * Loads a model directory for scoring `ds`; a model of another dataset is refused. `saved`: the
+ * directory's config.json when the caller has already read it. An entity.npy larger than
+ * `mapAboveBytes` is memory-mapped, not read (mapped-table.ts; the tables can then only be
+ * scored, natively): score, eval and predict pass MAP_ABOVE_BYTES, stages that change the table
+ * (smooth) read it whatever its size.
+ */
+export function loadTrainedModel(modelDir: string, ds: Dataset, saved: SavedModelConfig = readModelConfig(modelDir), mapAboveBytes = Number.POSITIVE_INFINITY): TrainedModel {
   const { config: c, provenance } = saved;
   const trainedOn = typeof provenance["dataset"] === "string" ? (provenance["dataset"] as string) : "?";
   const fp = provenance["fingerprint"];
@@ -109,6 +115,7 @@ export function loadTrainedModel(modelDir: string, ds: Dataset, saved: SavedMode
     numEntities: ds.numEntities, numRelations: c.reciprocal ? 2 * ds.numRelations : ds.numRelations,
     entityFeatures: concat ? loadFeatures(ds.manifest.entityFeatures!.path, ds.numEntities) : null,
     relationFeatures: concat ? loadFeatures(ds.manifest.relationFeatures!.path, ds.numRelations) : null, seed: null,
+    mappedEntities: existsSync(entityPath) && statSync(entityPath).size > mapAboveBytes ? mapFloat32Table(entityPath, ds.numEntities, c.dim, "entity embedding") : null,
   }, "adagrad"); // scoring: no row Adam moments to allocate, no initialisation (the files fill every table)
   adopt(tables.entity, modelDir, "entity", c.dim);
   if (c.reciprocal) {

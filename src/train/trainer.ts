@@ -64,70 +64,110 @@ function tablesFinite(t: ModelTables): boolean {
   return true;
 }
 
+/** What a run of training steps needs besides its job (TrainLoopOptions without the hooks). */
+export type TrainingStepsOptions = Pick<TrainLoopOptions, "backend" | "job" | "stopStep" | "budgetMs" | "lrSchedule" | "logEvery" | "label" | "onLog">;
+
+/**
+ * The steps of one training run, one native call at a time (`advance`): the step and time budget,
+ * the lr schedule, the chunk sizing, the log window and the progress bar, and the divergence stop.
+ * runTrainingLoop drives it between validations and checkpoints; the out-of-core loop
+ * (partitioned.ts) bucket by bucket, pointing the job at each bucket's triples.
+ */
+export class TrainingSteps {
+  private readonly started = performance.now();
+  private readonly startStep: number;
+  private readonly budgetS: number | null;
+  private readonly schedule: ReturnType<typeof bindSchedule>;
+  private readonly progress: ReturnType<typeof startProgress>;
+  private chunk: number;
+  private lossSum = 0;
+  private lossSteps = 0;
+  private lastLoss = Number.NaN;
+  private windowStart = performance.now();
+  private windowSteps = 0;
+
+  constructor(private readonly o: TrainingStepsOptions) {
+    this.startStep = o.job.counters.global[0]!;
+    this.budgetS = o.budgetMs === null ? null : o.budgetMs / 1000;
+    this.schedule = bindSchedule(o.lrSchedule ?? null, o.stopStep, this.budgetS);
+    this.progress = o.stopStep !== null ? startProgress(o.label, o.stopStep, "steps") : startProgress(o.label, Math.round(this.budgetS ?? 0), "s");
+    this.chunk = o.job.config.threads * 2;
+  }
+
+  /** The absolute step the job's counters are at. */
+  get step(): number {
+    return this.o.job.counters.global[0]!;
+  }
+
+  /** True once the stop step or the time budget is reached. */
+  done(): boolean {
+    return (this.o.stopStep !== null && this.step >= this.o.stopStep) || (this.budgetS !== null && (performance.now() - this.started) / 1000 >= this.budgetS);
+  }
+
+  /**
+   * One native call of at most `max` steps (at least one), cut at the stop step, the schedule's next
+   * change and the next log step; logs when a log step (or the stop step) is reached, with
+   * `fields` beside loss and pos/s on the progress bar. Returns the steps done.
+   */
+  async advance(max: number, fields: Record<string, string | number> = {}): Promise<number> {
+    const { job, stopStep, logEvery } = this.o;
+    const step = this.step;
+    const limit = Math.min(stopStep ?? Number.POSITIVE_INFINITY, this.schedule.nextBoundary(step), nextBoundary(step, logEvery));
+    const n = Math.max(1, Math.min(this.chunk, max, limit - step));
+    const t0 = performance.now();
+    const r = await this.o.backend.train(job, n, this.schedule.scale(step, (t0 - this.started) / 1000));
+    const dt = (performance.now() - t0) / 1000;
+    // aim at ~0.3 s per native call: long enough to amortise thread start, short enough to redraw
+    this.chunk = Math.max(job.config.threads, Math.min(100000, Math.round((r.steps / Math.max(dt, 1e-3)) * 0.3)));
+    if (r.diverged) {
+      throw new KgcError("training", `loss became NaN or infinite at step ${r.divergedStep}; stopped (the last checkpoint is the last good state). Try a lower lr or gamma.`);
+    }
+    this.lossSum += r.lossSum;
+    this.lossSteps += r.steps;
+    this.windowSteps += r.steps;
+    const now = this.step;
+    if (now % logEvery === 0 || (stopStep !== null && now >= stopStep)) {
+      const seconds = (performance.now() - this.windowStart) / 1000;
+      this.lastLoss = this.lossSum / Math.max(this.lossSteps, 1);
+      const rec: TrainLogRecord = { step: now, loss: this.lastLoss, posPerSecond: (this.windowSteps * job.config.batch) / Math.max(seconds, 1e-9), seconds: (performance.now() - this.started) / 1000 };
+      this.o.onLog?.(rec);
+      this.lossSum = this.lossSteps = this.windowSteps = 0;
+      this.windowStart = performance.now();
+      this.progress.update(stopStep !== null ? now : Math.min(Math.round(rec.seconds), Math.round(this.budgetS ?? 0)), { loss: this.lastLoss.toFixed(4), "pos/s": Math.round(rec.posPerSecond), ...fields });
+    }
+    return r.steps;
+  }
+
+  /** Stops the progress bar and sums the run up. */
+  finish(): TrainLoopResult {
+    this.progress.stop();
+    if (this.lossSteps > 0) this.lastLoss = this.lossSum / this.lossSteps;
+    const seconds = (performance.now() - this.started) / 1000;
+    return { step: this.step, lastLoss: this.lastLoss, seconds, posPerSecond: ((this.step - this.startStep) * this.o.job.config.batch) / Math.max(seconds, 1e-9) };
+  }
+}
+
 export async function runTrainingLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
-  const { counters, tables } = o.job;
-  const threads = o.job.config.threads;
-  const started = performance.now();
-  const startStep = counters.global[0]!;
-  const budgetS = o.budgetMs === null ? null : o.budgetMs / 1000;
-  const progress = o.stopStep !== null
-    ? startProgress(o.label, o.stopStep, "steps")
-    : startProgress(o.label, Math.round(budgetS ?? 0), "s");
-  let chunk = threads * 2;
-  let lossSum = 0, lossSteps = 0, lastLoss = Number.NaN;
-  let windowStart = performance.now(), windowSteps = 0;
-  const B = o.job.config.batch;
-  const schedule = bindSchedule(o.lrSchedule ?? null, o.stopStep, budgetS);
+  const steps = new TrainingSteps(o);
   let lastCheckpoint = performance.now();
+  let result: TrainLoopResult;
   try {
-    for (;;) {
-      const step = counters.global[0]!;
-      const elapsed = (performance.now() - started) / 1000;
-      if (o.stopStep !== null && step >= o.stopStep) break;
-      if (budgetS !== null && elapsed >= budgetS) break;
-      const scale = schedule.scale(step, elapsed);
-      const scheduleBoundary = schedule.nextBoundary(step);
-      const limit = Math.min(o.stopStep ?? Number.POSITIVE_INFINITY, scheduleBoundary, nextBoundary(step, o.checkpointEvery), nextBoundary(step, o.validEvery), nextBoundary(step, o.logEvery));
-      const n = Math.max(1, Math.min(chunk, limit - step));
-      const t0 = performance.now();
-      const r = await o.backend.train(o.job, n, scale);
-      const dt = (performance.now() - t0) / 1000;
-      // aim at ~0.3 s per native call: long enough to amortise thread start, short enough to redraw
-      chunk = Math.max(threads, Math.min(100000, Math.round((r.steps / Math.max(dt, 1e-3)) * 0.3)));
-      if (r.diverged) {
-        throw new KgcError("training", `loss became NaN or infinite at step ${r.divergedStep}; stopped (the last checkpoint is the last good state). Try a lower lr or gamma.`);
-      }
-      lossSum += r.lossSum;
-      lossSteps += r.steps;
-      windowSteps += r.steps;
-      const now = counters.global[0]!;
-      if (now % o.logEvery === 0 || (o.stopStep !== null && now >= o.stopStep)) {
-        const seconds = (performance.now() - windowStart) / 1000;
-        lastLoss = lossSum / Math.max(lossSteps, 1);
-        const rec: TrainLogRecord = { step: now, loss: lastLoss, posPerSecond: (windowSteps * B) / Math.max(seconds, 1e-9), seconds: (performance.now() - started) / 1000 };
-        o.onLog?.(rec);
-        lossSum = 0;
-        lossSteps = 0;
-        windowSteps = 0;
-        windowStart = performance.now();
-        const fields = { loss: lastLoss.toFixed(4), "pos/s": Math.round(rec.posPerSecond) };
-        progress.update(o.stopStep !== null ? now : Math.min(Math.round(rec.seconds), Math.round(budgetS ?? 0)), fields);
-      }
+    while (!steps.done()) {
+      const step = steps.step;
+      await steps.advance(Math.min(nextBoundary(step, o.checkpointEvery), nextBoundary(step, o.validEvery)) - step);
+      const now = steps.step;
       if (o.validEvery > 0 && now % o.validEvery === 0 && o.onValidate) await o.onValidate(now);
       const byStep = o.checkpointEvery > 0 && now % o.checkpointEvery === 0;
       const byTime = (o.checkpointMs ?? 0) > 0 && performance.now() - lastCheckpoint >= o.checkpointMs!;
       if ((byStep || byTime) && o.onCheckpoint) {
-        if (!tablesFinite(tables)) throw new KgcError("training", `weights became NaN or infinite by step ${now}; stopped before checkpointing them`);
+        if (!tablesFinite(o.job.tables)) throw new KgcError("training", `weights became NaN or infinite by step ${now}; stopped before checkpointing them`);
         await o.onCheckpoint(now);
         lastCheckpoint = performance.now();
       }
     }
   } finally {
-    progress.stop();
+    result = steps.finish();
   }
-  if (lossSteps > 0) lastLoss = lossSum / lossSteps;
-  if (!tablesFinite(tables)) throw new KgcError("training", "weights became NaN or infinite; the final model was not written");
-  const seconds = (performance.now() - started) / 1000;
-  const done = counters.global[0]! - startStep;
-  return { step: counters.global[0]!, lastLoss, seconds, posPerSecond: (done * B) / Math.max(seconds, 1e-9) };
+  if (!tablesFinite(o.job.tables)) throw new KgcError("training", "weights became NaN or infinite; the final model was not written");
+  return result;
 }

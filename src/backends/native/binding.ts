@@ -98,11 +98,19 @@ export function checkModel(model: string): void {
   if (!names.includes(model)) throw new KgcError("model", `unknown native kernel '${model}' (known: ${names.join(", ")})`);
 }
 
-function checkEncoder(e: EncoderTables, out: number, rowAdam: boolean, what: string): void {
+/** `training`: the rows are updated (the optimiser state must be there; mapped rows are refused). */
+function checkEncoder(e: EncoderTables, out: number, training: boolean, rowAdam: boolean, what: string): void {
   need(Number.isInteger(e.numRows) && e.numRows > 0, `${what}.numRows`, "must be a positive integer");
-  checkLen(e.rows, e.numRows * e.raw, `${what}.rows`);
-  checkLen(e.state, e.numRows, `${what}.state`);
-  if (rowAdam) for (const k of ["rowM", "rowV"] as const) checkLen(e[k], e.numRows * e.raw, `${what}.${k}`);
+  if (e.mapped) {
+    need(!training, `${what}.mapped`, "a memory-mapped table is read-only: it can be scored, not trained");
+    const { buffer, byteOffset } = e.mapped;
+    need(buffer instanceof ArrayBuffer && Number.isInteger(byteOffset) && byteOffset >= 0 && byteOffset + e.numRows * e.raw * 4 <= buffer.byteLength,
+      `${what}.mapped`, `must hold ${e.numRows} x ${e.raw} float32 rows`);
+  } else {
+    checkLen(e.rows, e.numRows * e.raw, `${what}.rows`);
+  }
+  if (training) checkLen(e.state, e.numRows, `${what}.state`);
+  if (training && rowAdam) for (const k of ["rowM", "rowV"] as const) checkLen(e[k], e.numRows * e.raw, `${what}.${k}`);
   if (!e.concat) {
     need(e.raw === out, `${what}.raw`, `shallow encoder needs raw width ${out}, got ${e.raw}`);
     return;
@@ -134,19 +142,19 @@ export function checkAdjacency(a: Csr, numEntities: number, numRelations: number
   }
 }
 
-/** Validates the tables (row Adam moments when the rows train with Adam). */
-function checkTables(t: ModelTables, rowAdam: boolean): void {
+/** Validates the tables; `training`: with their optimiser state (row Adam moments when the rows train with Adam). */
+function checkTables(t: ModelTables, training: boolean, rowAdam: boolean): void {
   checkModel(t.model);
   need(Number.isInteger(t.dim) && t.dim > 0, "dim", "must be a positive integer");
   need(Number.isInteger(t.block) && t.block > 0 && t.dim % t.block === 0 && t.block <= 512, "block", `must divide dim ${t.dim} (and be <= 512)`);
   const widths = load().modelWidths(t.model, t.dim, t.block);
-  checkEncoder(t.entity, t.dim, rowAdam, "entity");
-  checkEncoder(t.relation, widths.relation, rowAdam, "relation");
+  checkEncoder(t.entity, t.dim, training, rowAdam, "entity");
+  checkEncoder(t.relation, widths.relation, training, rowAdam, "relation");
 }
 
 /** The addon's view of a training run: tables, config (rates scaled by `lrScale`), triples, adjacency. */
 function trainSpec(t: ModelTables, config: TrainConfig, known: KnownTriples | null, lrScale = 1, data?: TrainTriples): AddonSpec {
-  checkTables(t, config.optimizer === "adam");
+  checkTables(t, true, config.optimizer === "adam");
   if (known && !validatedKnown.has(known)) {
     for (const side of ["out", "in"] as const) checkAdjacency(known[side], t.entity.numRows, t.relation.numRows, `known.${side}`);
     validatedKnown.add(known);
@@ -185,7 +193,7 @@ export function nativeGradients(tables: ModelTables, config: TrainConfig, batch:
 
 /** The checks shared by the synchronous and threaded scorers (shapes and id ranges). */
 function checkScoreArgs(spec: ModelTables, keep: Int32Array, relation: Int32Array, candidates: Int32Array, k: number, out: Float32Array): void {
-  checkTables(spec, false);
+  checkTables(spec, false, false);
   need(Number.isInteger(k) && k >= 0, "k", "must be a non-negative integer");
   const B = keep.length;
   checkIds(keep, B, spec.entity.numRows, "keep");

@@ -140,7 +140,9 @@ describe("candidate protocol and score stage", () => {
       const Q = q.head.length, K = q.width;
       const full = new Float32Array(Q * K);
       nativeScore(spec, q.head, q.relation, true, q.candidates, K, full);
-      const got = await candidateEvaluation(nativeBackend(), spec, q, 2, "test", 4);
+      const rows = ds.queryRows("test")!;
+      const got = await candidateEvaluation(nativeBackend(), spec, rows, 2, "test", 4);
+      rows.close();
       const want = candidateMrr(full, q.correctIndex!);
       assert.deepEqual(got.candidates, want);
       assert.deepEqual(got.ogb, ogbMrr(topK(full, 10, K), q.correctIndex!, K));
@@ -148,6 +150,25 @@ describe("candidate protocol and score stage", () => {
       const npy = readNpyFloat32(r.outPath);
       assert.deepEqual(npy.shape, [Q, K]);
       assert.deepEqual(npy.data, full);
+    } finally {
+      ds.close();
+    }
+  });
+
+  it("queryRows reads any range of candidate rows as queries() holds them, through the caller's scratch", () => {
+    const ds = openDataset(data);
+    try {
+      const whole = ds.queries("valid")!;
+      const rows = ds.queryRows("valid")!;
+      const K = rows.width;
+      assert.deepEqual([rows.head, rows.relation, rows.correctIndex], [whole.head, whole.relation, whole.correctIndex]);
+      const scratch = new Int32Array(9 * K);
+      for (const [start, end] of [[0, 1], [3, 12], [16, 25], [24, 25]] as const) {
+        const got = rows.rows(start, end, scratch);
+        assert.equal(got.buffer, scratch.buffer);
+        assert.deepEqual(got, whole.candidates.subarray(start * K, end * K));
+      }
+      rows.close();
     } finally {
       ds.close();
     }
@@ -163,6 +184,27 @@ describe("candidate protocol and score stage", () => {
     assert.deepEqual(json.candidates!.ogb!.duplicateRows, []);
   });
 
+  it("score and eval give the same bytes with entity.npy memory-mapped (mapAboveBytes 0) and read, at any chunk", async () => {
+    const dir = train("transe-l2", 8);
+    const ds = openDataset(data);
+    assert.ok(loadTrainedModel(dir, ds, undefined, 0).tables.entity.mapped); // the two paths really differ
+    assert.equal(loadTrainedModel(dir, ds).tables.entity.mapped, undefined);
+    ds.close();
+    const files: Buffer[] = [];
+    for (const [mapAboveBytes, chunk] of [[undefined, 16384], [0, 16384], [0, 3]] as const) {
+      const out = join(root, `scores-${mapAboveBytes}-${chunk}.npy`);
+      await scoreStage({ modelDir: dir, dataDir: data, split: "valid", threads: 2, chunk, out, mapAboveBytes, command: [] });
+      files.push(readFileSync(out));
+    }
+    assert.deepEqual(files[1], files[0]);
+    assert.deepEqual(files[2], files[0]);
+    const read = await evalStage({ modelDir: dir, dataDir: data, split: "valid", protocol: "both", threads: 2, command: [] });
+    const mapped = await evalStage({ modelDir: dir, dataDir: data, split: "valid", protocol: "both", threads: 2, mapAboveBytes: 0, command: [] });
+    assert.deepEqual(mapped.candidates!.candidates, read.candidates!.candidates);
+    assert.deepEqual(mapped.candidates!.ogb, read.candidates!.ogb);
+    assert.deepEqual(mapped.filtered!.overall, read.filtered!.overall);
+  });
+
   it("a corrupt entity table is refused by name", async () => {
     const dir = train("distmult", 4);
     const ds = openDataset(data);
@@ -171,6 +213,7 @@ describe("candidate protocol and score stage", () => {
       e.data[5] = Number.NaN;
       writeNpy(join(dir, "entity.npy"), "<f4", e.shape, e.data);
       assert.throws(() => loadTrainedModel(dir, ds), /entity\.npy: corrupt entity embedding file/);
+      assert.throws(() => loadTrainedModel(dir, ds, undefined, 0), /entity\.npy: corrupt entity embedding file \(element 5 is NaN/); // mapped
     } finally {
       ds.close();
     }
