@@ -17,8 +17,8 @@ export interface EncoderTables {
   /** empty when `mapped` holds the rows */
   rows: Float32Array;
   /**
-   * The rows as float32 inside a memory-mapped file (the addon's mapping: an ArrayBuffer may hold
-   * more than a typed array's 2^32 elements, and the page cache, not the process, holds the
+   * The rows as float32 inside a memory-mapped file (the addon's mapping behind a handle, of any
+   * size: an ArrayBuffer stops at 4 GiB in Node 20; the page cache, not the process, holds the
    * pages): a trained table scored where it does not fit in memory. Scoring only: `rows` and
    * `state` are empty and no backend trains such a table.
    */
@@ -54,8 +54,13 @@ export interface ModelTables {
   reciprocal?: boolean;
 }
 
-/** float32 rows [numRows, raw] at `byteOffset` of a memory-mapped file's buffer. */
-export interface MappedRows {
-  buffer: ArrayBuffer;
+/** A file the addon mapped (`file`: an opaque handle, unmapped when collected) and its size. */
+export interface MappedFile {
+  file: unknown;
+  byteLength: number;
+}
+
+/** float32 rows [numRows, raw] at `byteOffset` of a mapped file. */
+export interface MappedRows extends MappedFile {
   byteOffset: number;
 }

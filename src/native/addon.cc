@@ -24,16 +24,17 @@ using napi::parseAdjacency;
 using napi::parseModel;
 using napi::typed;
 
-// The learned rows: o.rows, or o.mapped = {buffer, byteOffset}, float32 rows inside a memory-mapped
-// file (an ArrayBuffer may exceed a typed array's 2^32 elements; scoring only).
+// The learned rows: o.rows, or o.mapped = {file, byteOffset}: float32 rows inside a file mapped by
+// mapTable (any size: an ArrayBuffer stops at 4 GiB in Node 20, WikiKG90M's table is 70 GB;
+// scoring only).
 float* parseRows(Napi::Env env, const Napi::Object& o, size_t count) {
   const Napi::Value m = o.Get("mapped");
   if (m.IsUndefined() || m.IsNull()) return typed<float>(env, o, "rows", napi_float32_array, count);
-  if (!m.IsObject() || !m.As<Napi::Object>().Get("buffer").IsArrayBuffer()) fail(env, "mapped.buffer must be an ArrayBuffer");
-  Napi::ArrayBuffer ab = m.As<Napi::Object>().Get("buffer").As<Napi::ArrayBuffer>();
+  if (!m.IsObject() || !m.As<Napi::Object>().Get("file").IsExternal()) fail(env, "mapped.file must be a mapTable handle");
+  const Mapping& f = *m.As<Napi::Object>().Get("file").As<Napi::External<Mapping>>().Data();
   const double offset = num(m.As<Napi::Object>(), "byteOffset");
-  if (offset < 0 || offset + double(count) * sizeof(float) > double(ab.ByteLength())) fail(env, "mapped rows are out of the buffer");
-  return reinterpret_cast<float*>(static_cast<uint8_t*>(ab.Data()) + size_t(offset));
+  if (offset < 0 || offset + double(count) * sizeof(float) > double(f.size)) fail(env, "mapped rows are out of the file");
+  return reinterpret_cast<float*>(static_cast<uint8_t*>(f.data) + size_t(offset));
 }
 
 // `training`: the row optimiser state is read (scoring leaves it null; mapped tables have none).
@@ -353,17 +354,50 @@ Napi::Value Train(const Napi::CallbackInfo& info) {
   return p;
 }
 
-// mapFile(path) -> ArrayBuffer over the whole file (copy-on-write private mapping).
-Napi::Value MapFile(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const std::string path = info[0].ToString().Utf8Value();
+Mapping mapOrThrow(Napi::Env env, const std::string& path) {
   std::string error;
   const Mapping m = mapFile(path, error);
   if (!m.data) throw Napi::Error::New(env, path + ": cannot map (" + error + ")");
+  return m;
+}
+
+// mapFile(path) -> ArrayBuffer over the whole file (copy-on-write private mapping); the caller
+// keeps the file within an ArrayBuffer's limit (node-addon-api frees the finalizer data twice when
+// V8 refuses a larger one).
+Napi::Value MapFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Mapping m = mapOrThrow(env, info[0].ToString().Utf8Value());
   return Napi::ArrayBuffer::New(env, m.data, m.size, [](Napi::Env, void* data, size_t* size) {
     unmapFile(data, *size);
     delete size;
   }, new size_t(m.size));
+}
+
+// mapTable(path) -> {file, byteLength}: the file mapped whatever its size, behind an opaque handle
+// (unmapped when the handle is collected) that score specs pass as mapped.file.
+Napi::Value MapTable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Mapping m = mapOrThrow(env, info[0].ToString().Utf8Value());
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("file", Napi::External<Mapping>::New(env, new Mapping(m), [](Napi::Env, Mapping* p) {
+    unmapFile(p->data, p->size);
+    delete p;
+  }));
+  out.Set("byteLength", Napi::Number::New(env, double(m.size)));
+  return out;
+}
+
+// firstNonFinite({file, byteOffset}, count) -> index of the first NaN/Inf of `count` float32 at
+// byteOffset of a mapped table, or -1.
+Napi::Value FirstNonFinite(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t count = size_t(info[1].ToNumber().Int64Value());
+  Napi::Object spec = Napi::Object::New(env);
+  spec.Set("mapped", info[0]);
+  const float* x = parseRows(env, spec, count);
+  for (size_t i = 0; i < count; i++)
+    if (!std::isfinite(x[i])) return Napi::Number::New(env, double(i));
+  return Napi::Number::New(env, -1);
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -375,6 +409,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("scoreAsync", Napi::Function::New(env, ScoreAsync));
   exports.Set("train", Napi::Function::New(env, Train));
   exports.Set("mapFile", Napi::Function::New(env, MapFile));
+  exports.Set("mapTable", Napi::Function::New(env, MapTable));
+  exports.Set("firstNonFinite", Napi::Function::New(env, FirstNonFinite));
   exports.Set("peakFlops", Napi::Function::New(env, PeakFlops));
   walk::registerWalkFunctions(env, exports);
   priors::registerPriors(env, exports);

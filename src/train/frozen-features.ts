@@ -5,7 +5,7 @@
  * float16; the kernel converts gathered rows. The mmap comes from the addon because Node has none.
  */
 import { readFileSync, statSync } from "node:fs";
-import { nativeMapFile } from "../backends/index.js";
+import { MAX_ARRAY_BUFFER_BYTES, nativeMapFile } from "../backends/index.js";
 import { KgcError } from "../core/errors.js";
 import { readNpyHeader } from "../io/npy.js";
 
@@ -16,8 +16,6 @@ export interface Features {
 }
 
 const READ_LIMIT_BYTES = 256 << 20;
-/** Node 20's longest typed array (buffer.constants.MAX_LENGTH): the matrix is viewed as one. */
-const TYPED_ARRAY_LIMIT = 2 ** 32;
 
 export function loadFeatures(path: string, expectedRows: number): Features {
   const h = readNpyHeader(path);
@@ -25,10 +23,11 @@ export function loadFeatures(path: string, expectedRows: number): Features {
   if (h.shape.length !== 2) throw new KgcError(path, `features must be 2-d [rows, dim], got shape (${h.shape.join(", ")})`);
   if (h.rows !== expectedRows) throw new KgcError(path, `has ${h.rows} feature rows, the dataset has ${expectedRows}`);
   const count = h.rows * h.rowWidth;
-  if (count > TYPED_ARRAY_LIMIT) {
-    throw new KgcError(path, `${count} feature values are more than a typed array holds (${TYPED_ARRAY_LIMIT}): the concat encoder cannot use features this large yet (use --encoder shallow)`);
-  }
   const size = statSync(path).size;
+  // the matrix is viewed as one typed array over one ArrayBuffer
+  if (size > MAX_ARRAY_BUFFER_BYTES) {
+    throw new KgcError(path, `${size} bytes of features are more than an ArrayBuffer holds (${MAX_ARRAY_BUFFER_BYTES}): the concat encoder cannot use features this large yet (use --encoder shallow)`);
+  }
   let buffer: ArrayBuffer;
   let offset = h.dataOffset;
   if (size <= READ_LIMIT_BYTES) {

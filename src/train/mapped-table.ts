@@ -1,11 +1,12 @@
 /**
  * A trained float32 table memory-mapped from its npy file instead of read into a typed array, for
- * scoring tables larger than the RAM or than a typed array's 2^32 elements (WikiKG90M at d = 200:
- * 87M x 200 floats = 70 GB). The addon maps the file read-only (Node has no mmap); the kernel
- * reads each query's candidate rows straight from the mapping, and the page cache, not the
- * process, decides which pages stay in memory.
+ * scoring tables larger than the RAM or than an ArrayBuffer (4 GiB in Node 20; WikiKG90M at
+ * d = 200: 87M x 200 floats = 70 GB). The addon maps the file read-only behind a handle (Node has
+ * no mmap, and an ArrayBuffer cannot hold it); the kernel reads each query's candidate rows
+ * straight from the mapping, and the page cache, not the process, decides which pages stay in
+ * memory.
  */
-import { nativeMapFile } from "../backends/index.js";
+import { nativeFirstNonFinite, nativeMapTable } from "../backends/index.js";
 import { KgcError } from "../core/errors.js";
 import type { MappedRows } from "../models/model-tables.js";
 import { readNpyHeader } from "../io/npy.js";
@@ -20,12 +21,9 @@ import { readNpyHeader } from "../io/npy.js";
  */
 export const MAP_ABOVE_BYTES = 256 << 20;
 
-/** Floats per finiteness-check window (a typed array over the mapping holds at most 2^32 - 1). */
-const CHECK_WINDOW = 1 << 26;
-
 /**
  * Maps `path`, a float32 npy table of shape [rows, width], after checking its header and that
- * every value is finite (one sequential pass, which also brings the file into the page cache).
+ * every value is finite (one sequential native pass, which also brings the file into the page cache).
  * Returns null when the file is stored otherwise (another float dtype, a misaligned payload):
  * the caller reads and converts it in memory instead. `what` names the table in errors.
  */
@@ -41,14 +39,8 @@ export function mapFloat32Table(path: string, rows: number, width: number, what:
   if (shape.length !== 2 || shape[0] !== rows || shape[1] !== width) {
     throw new KgcError(path, `${what} has shape (${h.shape.join(", ")}), expected (${rows}, ${width})`);
   }
-  const buffer = nativeMapFile(path);
-  const count = rows * width;
-  for (let start = 0; start < count; start += CHECK_WINDOW) {
-    const view = new Float32Array(buffer, h.dataOffset + start * 4, Math.min(CHECK_WINDOW, count - start));
-    for (let i = 0; i < view.length; i++) {
-      const v = view[i]!;
-      if (v - v !== 0) throw new KgcError(path, `corrupt ${what} file (element ${start + i} is ${v}: NaN/Inf not allowed)`);
-    }
-  }
-  return { buffer, byteOffset: h.dataOffset };
+  const mapped: MappedRows = { ...nativeMapTable(path), byteOffset: h.dataOffset };
+  const bad = nativeFirstNonFinite(mapped, rows * width);
+  if (bad >= 0) throw new KgcError(path, `corrupt ${what} file (element ${bad} is not finite: NaN/Inf not allowed)`);
+  return mapped;
 }

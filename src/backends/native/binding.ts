@@ -3,14 +3,15 @@
  * validated here (lengths, dtypes, id ranges) before it crosses into native code; problems throw
  * KgcError. C++ signatures are given above each declaration.
  */
-import { existsSync } from "node:fs";
+import { constants as bufferConstants } from "node:buffer";
+import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { KgcError } from "../../core/errors.js";
 import { checkIds, checkLen, need } from "../checks.js";
 import type { Csr } from "../../data/csr.js";
 import { negativeCount, type TrainConfig } from "../../models/config.js";
-import type { EncoderTables, ModelTables } from "../../models/model-tables.js";
+import type { EncoderTables, MappedFile, MappedRows, ModelTables } from "../../models/model-tables.js";
 import type { BatchGradients, ExplicitBatch, KnownTriples, TrainChunkResult, TrainJob, TrainTriples } from "../backend.js";
 
 /**
@@ -40,8 +41,12 @@ interface RawAddon {
   scoreAsync(spec: AddonSpec, keep: Int32Array, rel: Int32Array, tailSide: boolean, cands: Int32Array, k: number, out: Float32Array, threads: number): Promise<void>;
   // Promise train(spec, counters, threads, steps) -- trainSteps() on an AsyncWorker
   train(spec: AddonSpec, counters: TrainJob["counters"], threads: number, steps: number): Promise<TrainChunkResult>;
-  // ArrayBuffer mapFile(path) -- mmap MAP_PRIVATE
+  // ArrayBuffer mapFile(path) -- mmap MAP_PRIVATE (files up to an ArrayBuffer's limit)
   mapFile(path: string): ArrayBuffer;
+  // {file, byteLength} mapTable(path) -- mmap MAP_PRIVATE behind an opaque handle, any size
+  mapTable(path: string): MappedFile;
+  // double firstNonFinite(mapped, count) -- index of the first NaN/Inf float32, or -1
+  firstNonFinite(mapped: MappedRows, count: number): number;
   // double peakFlops(seconds) -- measurePeakFlops(): one core's fp32 FMA throughput
   peakFlops(seconds: number): number;
 }
@@ -103,8 +108,8 @@ function checkEncoder(e: EncoderTables, out: number, training: boolean, rowAdam:
   need(Number.isInteger(e.numRows) && e.numRows > 0, `${what}.numRows`, "must be a positive integer");
   if (e.mapped) {
     need(!training, `${what}.mapped`, "a memory-mapped table is read-only: it can be scored, not trained");
-    const { buffer, byteOffset } = e.mapped;
-    need(buffer instanceof ArrayBuffer && Number.isInteger(byteOffset) && byteOffset >= 0 && byteOffset + e.numRows * e.raw * 4 <= buffer.byteLength,
+    const { byteLength, byteOffset } = e.mapped;
+    need(Number.isInteger(byteOffset) && byteOffset >= 0 && byteOffset + e.numRows * e.raw * 4 <= byteLength,
       `${what}.mapped`, `must hold ${e.numRows} x ${e.raw} float32 rows`);
   } else {
     checkLen(e.rows, e.numRows * e.raw, `${what}.rows`);
@@ -245,12 +250,35 @@ export function nativePeakFlops(seconds = 0.3): number {
   return load().peakFlops(seconds);
 }
 
-/** Maps a whole file read-only (copy-on-write); the mapping lives as long as the ArrayBuffer. */
-export function nativeMapFile(path: string): ArrayBuffer {
+function mapping<T>(path: string, map: (a: RawAddon) => T): T {
   try {
-    return load().mapFile(path);
+    return map(load());
   } catch (err) {
     if (err instanceof KgcError) throw err;
     throw new KgcError(path, (err as Error).message);
   }
+}
+
+/** An ArrayBuffer's longest length (4 GiB in Node 20): a mapped file viewed as one must fit. */
+export const MAX_ARRAY_BUFFER_BYTES = bufferConstants.MAX_LENGTH;
+
+/**
+ * Maps a whole file read-only (copy-on-write) as an ArrayBuffer, which the mapping lives as long
+ * as; a file longer than an ArrayBuffer is refused (mapTable maps any size).
+ */
+export function nativeMapFile(path: string): ArrayBuffer {
+  const size = mapping(path, () => statSync(path).size);
+  if (size > MAX_ARRAY_BUFFER_BYTES) throw new KgcError(path, `${size} bytes are more than an ArrayBuffer holds (${MAX_ARRAY_BUFFER_BYTES})`);
+  return mapping(path, (a) => a.mapFile(path));
+}
+
+/** Maps a whole file of any size read-only, behind a handle the score specs pass as `mapped.file`. */
+export function nativeMapTable(path: string): MappedFile {
+  return mapping(path, (a) => a.mapTable(path));
+}
+
+/** Index of the first NaN/Inf among `count` float32 of mapped rows, or -1. */
+export function nativeFirstNonFinite(rows: MappedRows, count: number): number {
+  need(Number.isInteger(count) && count >= 0 && rows.byteOffset + count * 4 <= rows.byteLength, "count", "must lie inside the mapped file");
+  return load().firstNonFinite(rows, count);
 }

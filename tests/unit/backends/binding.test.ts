@@ -1,6 +1,6 @@
 /** The native door: declared exports, validation before the call, zero-copy file mapping. */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,7 +17,7 @@ import { tinySpec } from "../../contract/fixtures.js";
 it("the addon exports exactly the functions binding.ts, walk-binding.ts, priors-binding.ts and ensemble-binding.ts declare", () => {
   const require = createRequire(import.meta.url);
   const raw = require(fileURLToPath(new URL("../../../../build/Release/kgc_native.node", import.meta.url))) as Record<string, unknown>;
-  assert.deepEqual(Object.keys(raw).sort(), ["buildInfo", "countOccurrences", "encodeRows", "ensembleBlendUnits", "ensembleLineSearch", "gradients", "mapFile", "modelNames", "modelWidths", "peakFlops", "priorsBuild", "priorsFeatures", "priorsListCounts", "score", "scoreAsync", "sgnsStep", "smooth", "train", "trainSgns", "walkCorpus"]);
+  assert.deepEqual(Object.keys(raw).sort(), ["buildInfo", "countOccurrences", "encodeRows", "ensembleBlendUnits", "ensembleLineSearch", "firstNonFinite", "gradients", "mapFile", "mapTable", "modelNames", "modelWidths", "peakFlops", "priorsBuild", "priorsFeatures", "priorsListCounts", "score", "scoreAsync", "sgnsStep", "smooth", "train", "trainSgns", "walkCorpus"]);
   assert.match(nativeBuildInfo().gemm, /^(openblas|builtin)$/);
 });
 
@@ -54,6 +54,12 @@ it("feature files: small ones are read, big ones mapped; both give the same rows
     assert.deepEqual(Array.from(f.data), Array.from(data));
     const mapped = nativeMapFile(path);
     assert.equal(new Uint16Array(mapped, 128, 12)[5], 0x3c05);
+    // a file longer than an ArrayBuffer is refused before mapping (V8 would refuse the buffer;
+    // node-addon-api then frees twice and aborts the process)
+    const huge = join(dir, "huge.npy");
+    writeFileSync(huge, "");
+    truncateSync(huge, 2 ** 32 + 1);
+    assert.throws(() => nativeMapFile(huge), (e: unknown) => e instanceof KgcError && /4294967297 bytes are more than an ArrayBuffer holds/.test(e.message));
     assert.throws(() => loadFeatures(path, 5), /has 4 feature rows, the dataset has 5/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

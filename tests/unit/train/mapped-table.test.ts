@@ -4,14 +4,14 @@
  * cannot serve (float64 on disk) falls back to null; NaN, a wrong shape and training are refused.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, rmSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { nativeScore } from "../../../src/backends/index.js";
+import { nativeFirstNonFinite, nativeMapTable, nativeScore } from "../../../src/backends/index.js";
 import { nativeGradients } from "../../../src/backends/native/binding.js";
 import { Rng } from "../../../src/core/rng.js";
-import { writeNpy } from "../../../src/io/npy.js";
+import { encodeNpyHeader, writeNpy } from "../../../src/io/npy.js";
 import { parseTrainConfig } from "../../../src/models/config.js";
 import { getInteraction } from "../../../src/models/registry.js";
 import { mapFloat32Table } from "../../../src/train/mapped-table.js";
@@ -38,7 +38,7 @@ describe("memory-mapped entity tables", () => {
       const path = join(root, `${model}.npy`);
       writeNpy(path, "<f4", [E, DIM], memory.entity.rows);
       const rows = mapFloat32Table(path, E, DIM, "entity embedding");
-      assert.ok(rows && rows.buffer.byteLength > E * DIM * 4);
+      assert.ok(rows && rows.byteLength > E * DIM * 4);
       const { t: mapped } = tables(model, rows);
       mapped.relation = memory.relation;
       assert.equal(mapped.entity.rows.length, 0); // nothing allocated for the mapped rows
@@ -58,13 +58,45 @@ describe("memory-mapped entity tables", () => {
     });
   }
 
+  it("a table past an ArrayBuffer's 4 GiB maps and scores, rows beyond byte 2^32 included", () => {
+    // a sparse entity.npy of 2^26 + E rows (4.3 GB of zeros, no disk blocks) whose last E rows are
+    // the in-memory table's: queries on those ids score exactly as on the small table. Mapped
+    // directly (mapFloat32Table's finiteness pass would read all 4.3 GB); only the last rows are touched.
+    const big = 2 ** 26 + E;
+    const { t: memory, config } = tables("rotate");
+    const path = join(root, "big.npy");
+    const header = encodeNpyHeader("<f4", [big, DIM]);
+    writeFileSync(path, header);
+    truncateSync(path, header.byteLength + big * DIM * 4);
+    const fd = openSync(path, "r+");
+    writeSync(fd, memory.entity.rows, 0, memory.entity.rows.byteLength, header.byteLength + (big - E) * DIM * 4);
+    closeSync(fd);
+    const rows = { ...nativeMapTable(path), byteOffset: header.byteLength };
+    assert.ok(rows.byteLength > 2 ** 32);
+    const mapped = createTables({
+      interaction: getInteraction("rotate"), dim: DIM, block: config.block, gamma: config.gamma, encoder: "shallow", numEntities: big, numRelations: R,
+      entityFeatures: null, relationFeatures: null, seed: null, mappedEntities: rows,
+    }, "adagrad");
+    mapped.relation = memory.relation;
+    const rng = new Rng(4);
+    const keep = Int32Array.from({ length: Q }, () => rng.int(E));
+    const rel = Int32Array.from({ length: Q }, () => rng.int(R));
+    const cands = Int32Array.from({ length: Q * K }, () => rng.int(E));
+    const shift = (ids: Int32Array): Int32Array => ids.map((i) => i + big - E);
+    const a = new Float32Array(Q * K), b = new Float32Array(Q * K);
+    nativeScore(memory, keep, rel, true, cands, K, a);
+    nativeScore(mapped, shift(keep), rel, true, shift(cands), K, b);
+    assert.deepEqual(Buffer.from(b.buffer), Buffer.from(a.buffer));
+    assert.equal(nativeFirstNonFinite(rows, 1000), -1);
+  });
+
   it("refuses NaN and a wrong shape by name, falls back to null for float64, and is never trained", () => {
     const { t, config } = tables("distmult");
     const path = join(root, "nan.npy");
     const data = t.entity.rows.slice();
     data[37] = Number.NaN;
     writeNpy(path, "<f4", [E, DIM], data);
-    assert.throws(() => mapFloat32Table(path, E, DIM, "entity embedding"), /nan\.npy: corrupt entity embedding file \(element 37 is NaN/);
+    assert.throws(() => mapFloat32Table(path, E, DIM, "entity embedding"), /nan\.npy: corrupt entity embedding file \(element 37 is not finite/);
     writeNpy(path, "<f4", [E, DIM], t.entity.rows);
     assert.throws(() => mapFloat32Table(path, E + 1, DIM, "entity embedding"), /entity embedding has shape \(300, 16\), expected \(301, 16\)/);
     writeNpy(join(root, "f8.npy"), "<f8", [E, DIM], Float64Array.from(t.entity.rows));
