@@ -213,7 +213,7 @@ describe("candidate protocol and score stage", () => {
       e.data[5] = Number.NaN;
       writeNpy(join(dir, "entity.npy"), "<f4", e.shape, e.data);
       assert.throws(() => loadTrainedModel(dir, ds), /entity\.npy: corrupt entity embedding file/);
-      assert.throws(() => loadTrainedModel(dir, ds, undefined, 0), /entity\.npy: corrupt entity embedding file \(element 5 is NaN/); // mapped
+      assert.throws(() => loadTrainedModel(dir, ds, undefined, 0), /entity\.npy: corrupt entity embedding file \(element 5 is not finite/); // mapped
     } finally {
       ds.close();
     }
