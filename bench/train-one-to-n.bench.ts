@@ -4,7 +4,9 @@
  * d = 200, 1 thread, the two modes alternated `--rounds` times so both see the same machine load.
  * Reported as queries/s, scored (query, entity) pairs/s and the fraction of one core's measured
  * FMA peak that the scoring block's FLOPs (forward + two backward GEMM-shaped passes: 6 d per
- * pair) reach. One JSON line per measurement on stdout; a table on stderr.
+ * pair) reach; and, from 1vsAll at B 512 and B 128, the per-step cost that does not scale with B
+ * (the dense walk over the entity table: zeroing its gradient, updating every row). One JSON line
+ * per measurement on stdout; a table on stderr.
  *
  *   node dist/bench/train-one-to-n.bench.js [--models distmult,complex,transe-l2,rotate] [--seconds 3] [--rounds 2]
  */
@@ -38,6 +40,7 @@ interface Mode {
 const MODES: Mode[] = [
   { name: "negatives B1024 N256", over: { batch: 1024, negatives: 256 }, scored: 257 },
   { name: "1vsAll B512", over: { batch: 512, negatives: 1, training: "1vsAll" }, scored: E },
+  { name: "1vsAll B128", over: { batch: 128, negatives: 1, training: "1vsAll" }, scored: E },
 ];
 
 /** Queries per second of `seconds` of training (after a warm-up step). */
@@ -72,5 +75,12 @@ for (const model of cli.models.split(",")) {
   }
   const ratio = (best.get(MODES[1]!.name)! * MODES[1]!.scored) / (best.get(MODES[0]!.name)! * MODES[0]!.scored);
   emit("1vsAll / negatives scored pairs/s", { model, dim: DIM }, ratio, "ratio");
+  // step time t(B) = B c + u: u is what a step costs whatever its batch, mostly the dense walk over the
+  // entity table (zeroing its gradient, the Adagrad update of every row), the most a sparse update could save
+  const t512 = 512 / best.get(MODES[1]!.name)!, t128 = 128 / best.get(MODES[2]!.name)!;
+  const perQuery = (t512 - t128) / (512 - 128), u = t128 - 128 * perQuery;
+  emit("1vsAll per-step cost independent of B (dense entity update), ms", { model, dim: DIM, entities: E }, 1000 * u, "ms");
+  emit("1vsAll dense-update share of a B512 step", { model, dim: DIM, entities: E }, u / t512, "fraction");
+  rows.push(`${model.padEnd(10)} 1vsAll per-step cost independent of B (the dense entity update): ${(1000 * u).toFixed(1)} ms = ${((100 * u) / t512).toFixed(1)}% of a B512 step, ${((100 * u) / t128).toFixed(1)}% of a B128 step`);
 }
 process.stderr.write(`\n1-N vs shared negatives, d ${DIM}, 1 thread (gemm ${build.gemm}, simd ${build.simd}, peak ${(peak / 1e9).toFixed(0)} GFLOP/s)\n${rows.join("\n")}\n`);

@@ -13,6 +13,7 @@ export const complex: Interaction = {
   summary: "ComplEx, Re(<h, r, conj t>)",
   comparator: "dot",
   defaults: { gamma: 8, block: 1 },
+  n3Parts: { entity: 2, relation: 2 },
   dimMultiple: () => 2,
   relationWidth: (dim) => dim,
   initRange: (gamma, dim) => (gamma + 2) / (dim / 2),

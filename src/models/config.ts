@@ -29,6 +29,7 @@ export const TrainConfigSchema = z.object({
   subsampling: z.boolean().default(false).describe("RotatE sub-sampling weights 1/sqrt(#(h,r) + #(r,t))"),
   optimizer: z.enum(["adagrad", "adam"]).default("adagrad").describe("optimizer of the learned rows: row-wise Adagrad (one state value per row) or lazy Adam (two moments per value, 3x the table memory)"),
   lr: z.number().positive().default(0.1).describe("learning rate of the learned rows"),
+  adagradInit: z.number().min(0).default(0).describe("initial Adagrad state of every learned row (TF's initial_accumulator_value): a row's first steps are lr g / sqrt(adagradInit + mean g^2), so the 1-N modes' tiny dense gradients give tiny steps instead of steps of ~lr each"),
   lrDecay: z.number().positive().max(1).default(1).describe("learning rates multiply by this every lrDecayInterval steps (or once, at lrDecayAt)"),
   lrDecayInterval: int(1).default(10000),
   lrDecayAt: z.number().gt(0).lt(1).optional().describe("fraction of the budget (of --steps, else of --minutes, which a --resume restarts) at which the learning rates multiply by lrDecay, once; replaces lrDecayInterval"),
@@ -38,7 +39,7 @@ export const TrainConfigSchema = z.object({
   adamEps: z.number().positive().default(1e-8).describe("Adam's epsilon"),
   training: z.enum(["negatives", "1vsAll", "KvsAll"]).default("negatives").describe("negatives: shared-negative groups (above); 1vsAll: each triple's query against every entity, softmax cross-entropy; KvsAll: each distinct query against every entity, all its known answers positive, binary cross-entropy (1-N modes: shallow encoder, dense entity updates)"),
   reciprocal: z.boolean().default(false).describe("reciprocal relations: every triple also trained as (t, r + R, h), relation table doubled; only tail queries train, and head queries are answered as tail queries of r + R at eval and score"),
-  n3: z.number().min(0).default(0).describe("N3 regulariser (Lacroix et al. 2018): coefficient on sum |x|^3 of the rows of each batch triple (h, r, t), divided by the batch; 1-N modes"),
+  n3: z.number().min(0).default(0).describe("N3 regulariser (Lacroix et al. 2018): coefficient on the cubed modulus of each coordinate (complex for ComplEx/RotatE, quaternion for QuatE, |x| for real models) of the rows of each batch triple (h, r, t; relations of unit-modulus operators left out), divided by the batch; 1-N modes"),
   labelSmoothing: z.number().min(0).lt(1).default(0).describe("KvsAll: targets (1 - ls) y + ls / E"),
   oneToNMemoryMB: int(1).default(2048).describe("1-N modes: per-thread memory for the all-entity score block and the dense entity gradient; a larger graph is refused, naming the entity count that fits"),
   threads: int(1).max(256).default(availableParallelism()).describe("Hogwild C++ threads"),
@@ -72,6 +73,9 @@ export function parseTrainConfig(raw: unknown, source = "config"): TrainConfig {
   checkModelShape(m, resolved.dim, resolved.block);
   if (resolved.dataNegatives > resolved.negatives) throw new KgcError("dataNegatives", `${resolved.dataNegatives} is more than negatives = ${resolved.negatives} (in ${source})`);
   checkOneToN(resolved, source);
+  const outOfCore = resolved.memoryGb !== undefined || resolved.partitions !== undefined || resolved.buffer !== undefined;
+  if (outOfCore && resolved.adagradInit > 0) throw new KgcError("adagradInit", `is not supported out of core (in ${source})`);
+  if (resolved.optimizer !== "adagrad" && resolved.adagradInit > 0) throw new KgcError("adagradInit", `is Adagrad's; optimizer is ${resolved.optimizer} (in ${source})`);
   if (resolved.steps === undefined && resolved.minutes === undefined) throw new KgcError("steps", `give a budget: --steps or --minutes (in ${source})`);
   return resolved;
 }

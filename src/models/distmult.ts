@@ -10,6 +10,7 @@ export const distmult: Interaction = {
   summary: "DistMult, <h, r, t>",
   comparator: "dot",
   defaults: { gamma: 8, block: 1 },
+  n3Parts: { entity: 1, relation: 1 },
   dimMultiple: () => 1,
   relationWidth: (dim) => dim,
   initRange: (gamma, dim) => (gamma + 2) / dim,

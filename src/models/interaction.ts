@@ -26,6 +26,12 @@ export interface Interaction {
   readonly summary: string;
   readonly comparator: ComparatorName;
   readonly defaults: { gamma: number; block: number };
+  /**
+   * N3 (1-N training): the planes of a raw row whose per-coordinate modulus is cubed (1 real,
+   * 2 complex, 4 quaternion; coordinate i is row[p * width / parts + i]); relation 0: unit-modulus
+   * operator, relation rows not regularised. The native kernel's entityParts / relationParts.
+   */
+  readonly n3Parts: { entity: number; relation: number };
   /** what dim must be a multiple of (2 complex, 4 quaternion, block for OTE) */
   dimMultiple(block: number): number;
   relationWidth(dim: number, block: number): number;

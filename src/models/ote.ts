@@ -71,6 +71,7 @@ function ote(scaled: boolean): Interaction {
     summary: scaled ? "NOTE, OTE with learned normalised per-row scales" : "OTE, block-diagonal orthogonal relations",
     comparator: "block-l2",
     defaults: { gamma: 12, block: 20 },
+    n3Parts: { entity: 1, relation: 0 },
     dimMultiple: (block) => block,
     relationWidth: (dim, block) => (dim / block) * block * cols(block),
     initRange: (gamma, dim) => (gamma + 2) / dim,

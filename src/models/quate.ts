@@ -52,6 +52,7 @@ export const quate: Interaction = {
   summary: "QuatE, <h (x) r/|r|, t>",
   comparator: "dot",
   defaults: { gamma: 8, block: 1 },
+  n3Parts: { entity: 4, relation: 0 },
   dimMultiple: () => 4,
   relationWidth: (dim) => dim,
   initRange: (gamma, dim) => (gamma + 2) / (dim / 4),

@@ -123,7 +123,8 @@ export interface ReferenceOneToNBatch {
 /**
  * Loss of a 1-N batch (src/native/common/one-to-n.cc): 1vsAll logsumexp_j s_ij - s_i,target;
  * KvsAll sum_j softplus(s_ij) - y_ij s_ij with y = (1 - ls) [answer] + ls / E; weighted mean over
- * the rows, plus n3 / B sum_i |keep_i|^3 + |r_i|^3 (+ |target_i|^3 for 1vsAll), coordinate-wise.
+ * the rows, plus n3 / B sum_i |keep_i|^3 + |r_i|^3 (+ |target_i|^3 for 1vsAll): the cubed modulus of
+ * each coordinate (Interaction.n3Parts; relation rows of unit-modulus operators left out).
  */
 export function referenceOneToNLoss(m: Interaction, shape: ModelShape, ent: ReferenceEncoder, rel: ReferenceEncoder, batch: ReferenceOneToNBatch): number {
   const B = batch.head.length, E = ent.rows.length / ent.raw;
@@ -131,11 +132,18 @@ export function referenceOneToNLoss(m: Interaction, shape: ModelShape, ent: Refe
   const cands = Array.from({ length: E }, (_, e) => encodeRow(ent, e, shape.dim));
   let wsum = 0;
   for (let i = 0; i < B; i++) wsum += batch.posWeight ? batch.posWeight[i]! : 1;
-  const cube = (e: ReferenceEncoder, id: number): number => {
+  // N3: the cubed modulus of each coordinate across the row's planes
+  const cube = (e: ReferenceEncoder, id: number, parts: number): number => {
+    const m = e.raw / parts;
     let acc = 0;
-    for (let x = 0; x < e.raw; x++) acc += Math.abs(e.rows[id * e.raw + x]!) ** 3;
+    for (let i = 0; i < m; i++) {
+      let sq = 0;
+      for (let p = 0; p < parts; p++) sq += e.rows[id * e.raw + p * m + i]! ** 2;
+      acc += Math.sqrt(sq) ** 3;
+    }
     return acc;
   };
+  const { entity: pe, relation: pr } = m.n3Parts;
   let total = 0;
   for (let i = 0; i < B; i++) {
     const keep = batch.tailSide ? batch.head[i]! : batch.tail[i]!;
@@ -153,7 +161,7 @@ export function referenceOneToNLoss(m: Interaction, shape: ModelShape, ent: Refe
       li = s.reduce((a, v, j) => a + softplus(v) - (answers.has(j) ? on : off) * v, 0);
     }
     total += wi * li;
-    if (batch.n3 > 0) total += (batch.n3 / B) * (cube(ent, keep) + cube(rel, batch.relation[i]!) + (batch.training === "1vsAll" ? cube(ent, target) : 0));
+    if (batch.n3 > 0) total += (batch.n3 / B) * (cube(ent, keep, pe) + (pr > 0 ? cube(rel, batch.relation[i]!, pr) : 0) + (batch.training === "1vsAll" ? cube(ent, target, pe) : 0));
   }
   return total;
 }

@@ -22,6 +22,7 @@ export const rotate: Interaction = {
   summary: "RotatE, gamma - sum |h * e^{i theta} - t|",
   comparator: "modulus",
   defaults: { gamma: 8, block: 1 },
+  n3Parts: { entity: 2, relation: 0 },
   dimMultiple: () => 2,
   relationWidth: (dim) => dim / 2,
   initRange: (gamma, dim) => (gamma + 2) / (dim / 2),

@@ -14,6 +14,7 @@ function transe(p: 1 | 2): Interaction {
     summary: `TransE, gamma - ||h + r - t||_${p}`,
     comparator: p === 1 ? "l1" : "l2",
     defaults: { gamma: 8, block: 1 },
+    n3Parts: { entity: 1, relation: 1 },
     dimMultiple: () => 1,
     relationWidth: (dim) => dim,
     initRange: (gamma, dim) => (gamma + 2) / dim,

@@ -2,7 +2,7 @@
  * Model tables: allocation and initialisation of the learned rows, optimizer state (Adagrad row
  * state; row Adam moments when the rows use Adam) and encoder
  * weights, as the backend-neutral ModelTables every backend trains in place (DGL-KE init: rows ~ U(-eps, eps),
- * eps = (gamma + 2) / hidden; concat encoder W Xavier-uniform, b ~ U(+-1/sqrt(fan_in))).
+ * eps = (gamma + 2) / hidden; Adagrad state adagradInit, default 0; concat encoder W Xavier-uniform, b ~ U(+-1/sqrt(fan_in))).
  */
 import { KgcError } from "../core/errors.js";
 import { Rng } from "../core/rng.js";
@@ -28,6 +28,8 @@ export interface TableOptions {
   seed: number | null;
   /** a trained entity table mapped from its file (scoring): its rows and state are not allocated */
   mappedEntities?: MappedRows | null;
+  /** initial Adagrad state of every row (default 0) */
+  adagradInit?: number | undefined;
 }
 
 export function modelShape(o: Pick<TableOptions, "interaction" | "dim" | "block" | "gamma">): ModelShape {
@@ -39,11 +41,11 @@ function uniform(rng: Rng | null, a: Float32Array, range: number): void {
   if (rng) for (let i = 0; i < a.length; i++) a[i] = (rng.next() * 2 - 1) * range;
 }
 
-function encoder(what: string, rng: Rng | null, rows: number, raw: number, out: number, concat: boolean, feat: Features | null, range: number, mapped: MappedRows | null): EncoderTables {
+function encoder(what: string, rng: Rng | null, rows: number, raw: number, out: number, concat: boolean, feat: Features | null, range: number, state0: number, mapped: MappedRows | null): EncoderTables {
   if (concat && !feat) throw new KgcError(`${what} features`, "the concat encoder needs features but the dataset has none");
   const e: EncoderTables = mapped
     ? { numRows: rows, raw, concat, rows: new Float32Array(0), state: new Float32Array(0), mapped }
-    : { numRows: rows, raw, concat, rows: new Float32Array(rows * raw), state: new Float32Array(rows) };
+    : { numRows: rows, raw, concat, rows: new Float32Array(rows * raw), state: new Float32Array(rows).fill(state0) };
   uniform(rng, e.rows, range);
   if (!concat || !feat) return e;
   if (feat.data.length !== rows * feat.dim) throw new KgcError(`${what} features`, `expected ${rows} x ${feat.dim} values, got ${feat.data.length}`);
@@ -66,10 +68,11 @@ export function createTables(o: TableOptions, optimizer: TrainConfig["optimizer"
   const shape = modelShape(o);
   const rng = o.seed === null ? null : new Rng(o.seed);
   const eps = o.interaction.initRange(o.gamma, o.dim);
+  const state0 = o.adagradInit ?? 0;
   const relWidth = o.interaction.relationWidth(o.dim, o.block);
   const concat = o.encoder === "concat";
-  const entity = encoder("entity", rng, o.numEntities, o.dim, o.dim, concat, o.entityFeatures, eps, o.mappedEntities ?? null);
-  const relation = encoder("relation", rng, o.numRelations, relWidth, relWidth, concat, o.relationFeatures, eps, null);
+  const entity = encoder("entity", rng, o.numEntities, o.dim, o.dim, concat, o.entityFeatures, eps, state0, o.mappedEntities ?? null);
+  const relation = encoder("relation", rng, o.numRelations, relWidth, relWidth, concat, o.relationFeatures, eps, state0, null);
   if (optimizer === "adam") {
     for (const e of [entity, relation]) {
       e.rowM = new Float32Array(e.rows.length);

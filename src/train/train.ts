@@ -98,6 +98,7 @@ async function trainLocked(input: TrainStageInput, backend: Backend, ds: Dataset
     numEntities: ds.numEntities, numRelations,
     entityFeatures: concat ? loadFeatures(ds.manifest.entityFeatures!.path, ds.numEntities) : null,
     relationFeatures: concat ? loadFeatures(ds.manifest.relationFeatures!.path, ds.numRelations) : null, seed: c.seed,
+    adagradInit: c.adagradInit,
   }, c.optimizer);
   if (c.reciprocal) tables.reciprocal = true;
   // reciprocal: the triples and their inverses; KvsAll: their distinct (h, r) queries

@@ -152,6 +152,11 @@ describe("kgc train", () => {
     await assert.rejects(kgcTrain("--model", "complex", "--steps", "1", "--set", "n3=0.1"), /n3: the N3 regulariser is for the 1-N modes/);
   });
 
+  it("adagradInit with row Adam, or out of core: one line", async () => {
+    await assert.rejects(kgcTrain("--model", "complex", "--steps", "1", "--set", "optimizer=adam", "--set", "adagradInit=1e-10"), /adagradInit: is Adagrad's; optimizer is adam/);
+    await assert.rejects(kgcTrain("--model", "complex", "--steps", "1", "--memory-gb", "1", "--set", "adagradInit=1e-10"), /adagradInit: is not supported out of core/);
+  });
+
   it("eval of a config saying reciprocal for a model trained without reciprocal relations: one line", async () => {
     await kgcTrain("--model", "distmult", "--dim", "8", "--batch", "16", "--negatives", "8", "--steps", "5", "--force", "--set", "validEvery=0");
     const out = join(root, "models", "toy", "distmult");

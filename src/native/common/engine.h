@@ -131,7 +131,8 @@ void buildQueries(const Context& c, Work& w, int B, bool tailSide);
 // queryBackward: from w.dQ [B, dim], the kept entities' gradients w.dXe [uEnt, dim] (zeroed
 // first; the caller adds the other entity roles) and the relations' w.dXr [uRel, relWidth].
 void queryBackward(const Context& c, Work& w, int B, bool tailSide);
-// The L3 / N3 term of one raw row: adds sum |x|^3 to total and its gradient 3 coef |x| x to g.
+// The L3 term (reg) of one raw row: adds sum |x|^3 to total and its gradient 3 coef |x| x to g
+// (1-N's N3 cubes each coordinate's modulus instead: one-to-n.cc).
 inline void addCubes(const float* row, int width, float coef, float* g, double& total) {
   for (int x = 0; x < width; x++) {
     const float a = std::fabs(row[x]);

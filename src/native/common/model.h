@@ -31,6 +31,10 @@ struct ModelKernel {
   void (*apply)(const float* e, const float* p, float* q, bool tail, const ModelShape& s);
   void (*applyBackward)(const float* e, const float* p, const float* dq, float* de, float* dp, bool tail,
                         const ModelShape& s);
+  // N3 (1-N training): the planes of a raw row whose per-coordinate modulus is cubed (1 real,
+  // 2 complex, 4 quaternion: coordinate i is x[p * width / parts + i]); relation 0: the operator
+  // has unit modulus (rotations, unit quaternions, orthogonal blocks), its rows are not regularised.
+  int entityParts, relationParts;
 };
 
 inline int sameWidth(int dim, int) { return dim; }

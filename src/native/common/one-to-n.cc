@@ -3,8 +3,10 @@
 //   1vsAll: L_i = logsumexp_j s_ij - s_i,target_i   (softmax cross-entropy with the positive)
 //   KvsAll: L_i = sum_j softplus(s_ij) - y_ij s_ij  (binary cross-entropy, y_ij = (1 - ls) [j is an
 //           answer of (keep_i, r_i)] + ls / E: label smoothing ls, answers from the known adjacency)
-//   L = sum_i w_i L_i / sum_i w_i + n3 / B sum_i (|h_i|^3 + |r_i|^3 + |t_i|^3)  (N3, coordinate-wise,
-//       on the raw rows of the batch's triples; KvsAll: of its queries, |keep_i|^3 + |r_i|^3).
+//   L = sum_i w_i L_i / sum_i w_i + n3 / B sum_i (|h_i|^3 + |r_i|^3 + |t_i|^3)  (N3: the cubed
+//       modulus of each coordinate of the raw rows of the batch's triples, complex for ComplEx and
+//       RotatE, quaternion for QuatE, |x| for real models; relation rows of unit-modulus operators
+//       are left out (ModelKernel::relationParts); KvsAll: of its queries, |keep_i|^3 + |r_i|^3).
 // Query rows go in chunks of kRows; for each chunk the scores against all entities, [rows, E],
 // are built chunk of kEntities entities at a time through the comparators (one GEMM for Dot,
 // three for L2), the loss turns them into dL/dS in place, and a second pass over the entity
@@ -90,10 +92,19 @@ void knownAnswers(const Context& c, int32_t keep, int32_t r, bool tailSide, std:
     if (a.relation[e] == rel) out.push_back(a.neighbor[e]);
 }
 
-// N3 on one raw row: returns coef sum |x|^3, adds its gradient into g.
-double n3Row(const float* row, int width, float coef, float* g) {
+// N3 on one raw row of `parts` planes (coordinate i: x[p * width / parts + i], p < parts):
+// coef sum_i |x_i|^3 with |x_i| the modulus of coordinate i (|x| real, complex, quaternion);
+// adds its gradient 3 coef |x_i| x_i into g. Returns the term.
+double n3Row(const float* row, int width, int parts, float coef, float* g) {
+  const int m = width / parts;
   double total = 0;
-  addCubes(row, width, coef, g, total);
+  for (int i = 0; i < m; i++) {
+    float sq = 0;
+    for (int p = 0; p < parts; p++) sq += row[p * m + i] * row[p * m + i];
+    const float a = std::sqrt(sq);
+    total += double(a) * a * a;
+    for (int p = 0; p < parts; p++) g[p * m + i] += 3.0f * coef * a * row[p * m + i];
+  }
   return coef * total;
 }
 
@@ -160,11 +171,11 @@ double forwardBackwardOneToN(const Context& c, Work& w, const int32_t* h, const 
 
   if (c.cfg.n3 > 0) {
     const float coef = c.cfg.n3 / float(B);
-    const int rw = c.rel.raw;
+    const int rw = c.rel.raw, pe = c.model->entityParts, pr = c.model->relationParts;
     for (int i = 0; i < B; i++) {
-      loss += n3Row(c.ent.rows + size_t(keep[i]) * d, d, coef, w.dRawE.data() + size_t(keep[i]) * d);
-      loss += n3Row(c.rel.rows + size_t(r[i]) * rw, rw, coef, w.dRawR.data() + size_t(w.rslot[i]) * rw);
-      if (!kvs) loss += n3Row(c.ent.rows + size_t(target[i]) * d, d, coef, w.dRawE.data() + size_t(target[i]) * d);
+      loss += n3Row(c.ent.rows + size_t(keep[i]) * d, d, pe, coef, w.dRawE.data() + size_t(keep[i]) * d);
+      if (pr > 0) loss += n3Row(c.rel.rows + size_t(r[i]) * rw, rw, pr, coef, w.dRawR.data() + size_t(w.rslot[i]) * rw);
+      if (!kvs) loss += n3Row(c.ent.rows + size_t(target[i]) * d, d, pe, coef, w.dRawE.data() + size_t(target[i]) * d);
     }
   }
   // the update walks every entity row

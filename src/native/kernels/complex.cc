@@ -21,7 +21,7 @@ inline void applyBackward(const float* e, const float* p, const float* dq, float
   cmul::backward(e, p, dq, de, dp, tail, s.dim / 2);
 }
 
-const ModelKernel kernel{"complex", Comparator::Dot, sameWidth, sameWidth, prep, prepBackward, apply, applyBackward};
+const ModelKernel kernel{"complex", Comparator::Dot, sameWidth, sameWidth, prep, prepBackward, apply, applyBackward, 2, 2};
 KGC_REGISTER_MODEL(kernel);
 
 }  // namespace kgc::complex

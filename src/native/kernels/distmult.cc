@@ -23,7 +23,7 @@ inline void applyBackward(const float* e, const float* p, const float* dq, float
   }
 }
 
-const ModelKernel kernel{"distmult", Comparator::Dot, sameWidth, sameWidth, prep, prepBackward, apply, applyBackward};
+const ModelKernel kernel{"distmult", Comparator::Dot, sameWidth, sameWidth, prep, prepBackward, apply, applyBackward, 1, 1};
 KGC_REGISTER_MODEL(kernel);
 
 }  // namespace kgc::distmult

@@ -231,8 +231,8 @@ inline void applyBackward(const float* e, const float* p, const float* dq, float
 }
 #undef KGC_OTE_DISPATCH
 
-const ModelKernel oteKernel{"ote", Comparator::BlockL2, relWidth<false>, prepWidth, prep<false>, prepBackward<false>, apply, applyBackward};
-const ModelKernel noteKernel{"note", Comparator::BlockL2, relWidth<true>, prepWidth, prep<true>, prepBackward<true>, apply, applyBackward};
+const ModelKernel oteKernel{"ote", Comparator::BlockL2, relWidth<false>, prepWidth, prep<false>, prepBackward<false>, apply, applyBackward, 1, 0};
+const ModelKernel noteKernel{"note", Comparator::BlockL2, relWidth<true>, prepWidth, prep<true>, prepBackward<true>, apply, applyBackward, 1, 0};
 KGC_REGISTER_MODEL(oteKernel);
 KGC_REGISTER_MODEL(noteKernel);
 

@@ -64,7 +64,7 @@ inline void applyBackward(const float* e, const float* p, const float* dq, float
   }
 }
 
-const ModelKernel kernel{"quate", Comparator::Dot, sameWidth, sameWidth, prep, prepBackward, apply, applyBackward};
+const ModelKernel kernel{"quate", Comparator::Dot, sameWidth, sameWidth, prep, prepBackward, apply, applyBackward, 4, 0};
 KGC_REGISTER_MODEL(kernel);
 
 }  // namespace kgc::quate

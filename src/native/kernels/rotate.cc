@@ -36,7 +36,7 @@ inline void applyBackward(const float* e, const float* p, const float* dq, float
   cmul::backward(e, p, dq, de, dp, tail, s.dim / 2);
 }
 
-const ModelKernel kernel{"rotate", Comparator::Modulus, halfWidth, sameWidth, prep, prepBackward, apply, applyBackward};
+const ModelKernel kernel{"rotate", Comparator::Modulus, halfWidth, sameWidth, prep, prepBackward, apply, applyBackward, 2, 0};
 KGC_REGISTER_MODEL(kernel);
 
 }  // namespace kgc::rotate

@@ -25,8 +25,8 @@ inline void applyBackward(const float*, const float*, const float* dq, float* de
   }
 }
 
-const ModelKernel l1{"transe-l1", Comparator::L1, sameWidth, sameWidth, prep, prepBackward, apply, applyBackward};
-const ModelKernel l2{"transe-l2", Comparator::L2, sameWidth, sameWidth, prep, prepBackward, apply, applyBackward};
+const ModelKernel l1{"transe-l1", Comparator::L1, sameWidth, sameWidth, prep, prepBackward, apply, applyBackward, 1, 1};
+const ModelKernel l2{"transe-l2", Comparator::L2, sameWidth, sameWidth, prep, prepBackward, apply, applyBackward, 1, 1};
 KGC_REGISTER_MODEL(l1);
 KGC_REGISTER_MODEL(l2);
 

@@ -1,7 +1,7 @@
 /**
  * The training loop on generated graphs: loss decreases and ranking beats random, single-thread
  * runs are bit-reproducible, resume == uninterrupted, divergence stops the run, Hogwild runs;
- * the rows' lazy Adam follows its update rule.
+ * the rows' lazy Adam follows its update rule, row Adagrad starts from adagradInit.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -39,7 +39,7 @@ function toySpec(model: string, seed: number, lr = 0.1, over: Partial<TrainConfi
   const m = getInteraction(model);
   const dim = 16, block = m.comparator === "block-l2" ? 4 : 1;
   const config = tinyConfig({ batch: 32, negatives: 16, lr, ...over });
-  const spec: TinySpec = { ...createTables({ interaction: m, dim, block, gamma: 6, encoder: "shallow", numEntities: E, numRelations: R, entityFeatures: null, relationFeatures: null, seed }, config.optimizer), config };
+  const spec: TinySpec = { ...createTables({ interaction: m, dim, block, gamma: 6, encoder: "shallow", numEntities: E, numRelations: R, entityFeatures: null, relationFeatures: null, seed, adagradInit: config.adagradInit }, config.optimizer), config };
   const g = toyGraph();
   spec.data = { length: g.length, head: g.head, relation: g.relation, tail: g.tail, perm: Int32Array.from({ length: g.length }, (_, i) => i) };
   return spec;
@@ -199,5 +199,25 @@ describe("training loop", () => {
       }
       assert.ok(touched > 0 && touched < E, `step ${t} touched ${touched} of ${E} rows`);
     }
+  });
+
+  it("row Adagrad starts from adagradInit: a 1vsAll step moves every entity row by lr g / sqrt(adagradInit + mean g^2)", async () => {
+    const lr = 0.1, a0 = Math.fround(1e-4);
+    const spec = toySpec("complex", 9, lr, { training: "1vsAll", adagradInit: a0 });
+    const e = spec.entity;
+    assert.ok(e.state.every((v) => v === a0), "the state starts at adagradInit");
+    const rows0 = e.rows.slice();
+    await nativeTrain(jobOf(spec, newCounters(1, 3)), 1);
+    let small = 0;
+    for (let r = 0; r < E; r++) {
+      // the step's gradient from the move, g = -delta sqrt(state) / lr, must account for the state's growth
+      let sq = 0;
+      for (let x = 0; x < e.raw; x++) sq += ((rows0[r * e.raw + x]! - e.rows[r * e.raw + x]!) * Math.sqrt(e.state[r]!) / lr) ** 2;
+      const grown = e.state[r]! - a0;
+      assert.ok(Math.abs(sq / e.raw - grown) <= 1e-3 * grown + 1e-12, `row ${r}: mean g^2 ${sq / e.raw} vs state growth ${grown}`);
+      if (grown < a0) small++;
+    }
+    // the rows with small gradients (mean g^2 below adagradInit) are the ones it damps
+    assert.ok(small > 0, "no row had a gradient below adagradInit");
   });
 });
