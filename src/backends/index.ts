@@ -6,4 +6,4 @@ export type { Backend, BackendName, BatchGradients, ExplicitBatch, KnownTriples,
 export { BACKEND_NAMES } from "./backend.js";
 export { backendNames, pickBackend } from "./pick-backend.js";
 export { nativeBackend } from "./native/backend.js";
-export { MAX_ARRAY_BUFFER_BYTES, nativeBuildInfo, nativeFirstNonFinite, nativeMapFile, nativeMapTable, nativeScore, nativeScoreAsync } from "./native/binding.js";
+export { nativeBuildInfo, nativeFirstNonFinite, nativeMapTable, nativeScore, nativeScoreAsync } from "./native/binding.js";

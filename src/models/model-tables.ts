@@ -4,6 +4,7 @@
  * scattering their updates back: DGL-KE's mix_cpu_gpu), so checkpoints and model folders are the
  * same whichever backend wrote them.
  */
+import { KgcError } from "../core/errors.js";
 
 /**
  * One encoder's tables. shape: rows [numRows, raw], state [numRows] (row-wise Adagrad); rowM, rowV
@@ -27,8 +28,8 @@ export interface EncoderTables {
   rowM?: Float32Array;
   rowV?: Float32Array;
   featDim?: number;
-  /** shape: [numRows, featDim]; float16 bits (Uint16Array) or float32 */
-  feat?: Uint16Array | Float32Array;
+  /** shape: [numRows, featDim]; float16 bits (Uint16Array) or float32, in memory or mapped */
+  feat?: FeatureMatrix;
   W?: Float32Array;
   b?: Float32Array;
   mW?: Float32Array;
@@ -63,4 +64,24 @@ export interface MappedFile {
 /** float32 rows [numRows, raw] at `byteOffset` of a mapped file. */
 export interface MappedRows extends MappedFile {
   byteOffset: number;
+}
+
+/**
+ * A frozen feature matrix inside a mapped file (any size: WikiKG90M's fp16 entity features are
+ * 134 GB), the kernels gathering the rows they use straight from the mapping.
+ */
+export interface MappedFeatures extends MappedFile {
+  byteOffset: number;
+  dtype: "float16" | "float32";
+  /** values in the matrix (rows x dim), as a typed array's length */
+  length: number;
+}
+
+/** A frozen feature matrix: float16 bits (Uint16Array) or float32 in memory, or mapped. */
+export type FeatureMatrix = Uint16Array | Float32Array | MappedFeatures;
+
+/** The features as a typed array, for code that cannot read a mapping (`user` names it in the error). */
+export function featureArray(feat: FeatureMatrix, user: string): Uint16Array | Float32Array {
+  if (ArrayBuffer.isView(feat)) return feat;
+  throw new KgcError("features", `${user} needs the features in memory; these ${feat.byteLength} bytes are memory-mapped (use the native backend)`);
 }

@@ -19,8 +19,10 @@ using namespace kgc;
 namespace {
 
 using napi::fail;
+using napi::mappedBytes;
 using napi::num;
 using napi::parseAdjacency;
+using napi::parseFeatures;
 using napi::parseModel;
 using napi::typed;
 
@@ -30,11 +32,7 @@ using napi::typed;
 float* parseRows(Napi::Env env, const Napi::Object& o, size_t count) {
   const Napi::Value m = o.Get("mapped");
   if (m.IsUndefined() || m.IsNull()) return typed<float>(env, o, "rows", napi_float32_array, count);
-  if (!m.IsObject() || !m.As<Napi::Object>().Get("file").IsExternal()) fail(env, "mapped.file must be a mapTable handle");
-  const Mapping& f = *m.As<Napi::Object>().Get("file").As<Napi::External<Mapping>>().Data();
-  const double offset = num(m.As<Napi::Object>(), "byteOffset");
-  if (offset < 0 || offset + double(count) * sizeof(float) > double(f.size)) fail(env, "mapped rows are out of the file");
-  return reinterpret_cast<float*>(static_cast<uint8_t*>(f.data) + size_t(offset));
+  return reinterpret_cast<float*>(mappedBytes(env, m, double(count) * sizeof(float)));
 }
 
 // `training`: the row optimiser state is read (scoring leaves it null; mapped tables have none).
@@ -55,13 +53,7 @@ EncoderTables parseEncoder(Napi::Env env, const Napi::Object& o, int out, bool t
     return e;
   }
   e.featDim = int(num(o, "featDim"));
-  Napi::Value f = o.Get("feat");
-  if (!f.IsTypedArray()) fail(env, "feat must be a typed array");
-  const auto ft = f.As<Napi::TypedArray>().TypedArrayType();
-  e.featDtype = ft == napi_uint16_array ? 1 : (ft == napi_float32_array ? 2 : 0);
-  if (e.featDtype == 0) fail(env, "feat must be Uint16Array (float16 bits) or Float32Array");
-  e.feat = e.featDtype == 1 ? static_cast<const void*>(typed<uint16_t>(env, o, "feat", ft, size_t(e.numRows) * e.featDim))
-                            : static_cast<const void*>(typed<float>(env, o, "feat", ft, size_t(e.numRows) * e.featDim));
+  parseFeatures(env, o, size_t(e.numRows) * e.featDim, e);
   const size_t w = size_t(e.wSize());
   e.W = typed<float>(env, o, "W", napi_float32_array, w);
   e.b = typed<float>(env, o, "b", napi_float32_array, size_t(out));
@@ -354,30 +346,15 @@ Napi::Value Train(const Napi::CallbackInfo& info) {
   return p;
 }
 
-Mapping mapOrThrow(Napi::Env env, const std::string& path) {
+// mapTable(path) -> {file, byteLength}: the file mapped whatever its size, behind an opaque handle
+// (unmapped when the handle is collected) that score specs pass as mapped.file (entity tables)
+// or feat.file (feature matrices).
+Napi::Value MapTable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string path = info[0].ToString().Utf8Value();
   std::string error;
   const Mapping m = mapFile(path, error);
   if (!m.data) throw Napi::Error::New(env, path + ": cannot map (" + error + ")");
-  return m;
-}
-
-// mapFile(path) -> ArrayBuffer over the whole file (copy-on-write private mapping); the caller
-// keeps the file within an ArrayBuffer's limit (node-addon-api frees the finalizer data twice when
-// V8 refuses a larger one).
-Napi::Value MapFile(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const Mapping m = mapOrThrow(env, info[0].ToString().Utf8Value());
-  return Napi::ArrayBuffer::New(env, m.data, m.size, [](Napi::Env, void* data, size_t* size) {
-    unmapFile(data, *size);
-    delete size;
-  }, new size_t(m.size));
-}
-
-// mapTable(path) -> {file, byteLength}: the file mapped whatever its size, behind an opaque handle
-// (unmapped when the handle is collected) that score specs pass as mapped.file.
-Napi::Value MapTable(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const Mapping m = mapOrThrow(env, info[0].ToString().Utf8Value());
   Napi::Object out = Napi::Object::New(env);
   out.Set("file", Napi::External<Mapping>::New(env, new Mapping(m), [](Napi::Env, Mapping* p) {
     unmapFile(p->data, p->size);
@@ -408,7 +385,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("score", Napi::Function::New(env, Score));
   exports.Set("scoreAsync", Napi::Function::New(env, ScoreAsync));
   exports.Set("train", Napi::Function::New(env, Train));
-  exports.Set("mapFile", Napi::Function::New(env, MapFile));
   exports.Set("mapTable", Napi::Function::New(env, MapTable));
   exports.Set("firstNonFinite", Napi::Function::New(env, FirstNonFinite));
   exports.Set("peakFlops", Napi::Function::New(env, PeakFlops));

@@ -1,20 +1,25 @@
 /**
  * Frozen text-feature matrices (entity_feat.npy / relation_feat.npy, 768-d fp16) for the concat
- * encoder, shared zero-copy with the C++ threads: small files are read into memory, large ones are
- * memory-mapped (WikiKG90M's 134 GB fp16 entity features never sit whole in RAM). float16 stays
- * float16; the kernel converts gathered rows. The mmap comes from the addon because Node has none.
+ * encoder: small files are read into a typed array; larger ones are memory-mapped by the addon
+ * behind a handle, whatever their size (Node has no mmap, and an ArrayBuffer stops at 4 GiB in
+ * Node 20: WikiKG90M's fp16 entity features are 134 GB). The native kernels gather the rows each
+ * chunk uses straight from the mapping and the page cache, not the process, holds the pages;
+ * code that needs a typed array (the tfjs backend) refuses mapped features. float16 stays
+ * float16; the kernel converts gathered rows.
  */
-import { readFileSync, statSync } from "node:fs";
-import { MAX_ARRAY_BUFFER_BYTES, nativeMapFile } from "../backends/index.js";
+import { readFileSync } from "node:fs";
+import { nativeMapTable } from "../backends/index.js";
 import { KgcError } from "../core/errors.js";
+import type { FeatureMatrix } from "../models/model-tables.js";
 import { readNpyHeader } from "../io/npy.js";
 
 export interface Features {
-  /** shape: [rows, dim]; float16 bits or float32 */
-  data: Uint16Array | Float32Array;
+  /** shape: [rows, dim]; float16 bits or float32, read (small files) or mapped */
+  data: FeatureMatrix;
   dim: number;
 }
 
+/** Feature files up to this size are read into memory; larger ones are mapped. */
 const READ_LIMIT_BYTES = 256 << 20;
 
 export function loadFeatures(path: string, expectedRows: number): Features {
@@ -23,22 +28,14 @@ export function loadFeatures(path: string, expectedRows: number): Features {
   if (h.shape.length !== 2) throw new KgcError(path, `features must be 2-d [rows, dim], got shape (${h.shape.join(", ")})`);
   if (h.rows !== expectedRows) throw new KgcError(path, `has ${h.rows} feature rows, the dataset has ${expectedRows}`);
   const count = h.rows * h.rowWidth;
-  const size = statSync(path).size;
-  // the matrix is viewed as one typed array over one ArrayBuffer
-  if (size > MAX_ARRAY_BUFFER_BYTES) {
-    throw new KgcError(path, `${size} bytes of features are more than an ArrayBuffer holds (${MAX_ARRAY_BUFFER_BYTES}): the concat encoder cannot use features this large yet (use --encoder shallow)`);
+  const bytes = count * h.itemSize;
+  if (bytes > READ_LIMIT_BYTES) {
+    // the kernel reads the values in place
+    if (h.dataOffset % h.itemSize !== 0) throw new KgcError(path, `feature values start at byte ${h.dataOffset}, not a multiple of ${h.itemSize}`);
+    const data = { ...nativeMapTable(path), byteOffset: h.dataOffset, dtype: h.dtype === "<f2" ? "float16" : "float32", length: count } as const;
+    return { data, dim: h.rowWidth };
   }
-  let buffer: ArrayBuffer;
-  let offset = h.dataOffset;
-  if (size <= READ_LIMIT_BYTES) {
-    const bytes = readFileSync(path);
-    const copy = new Uint8Array(size - h.dataOffset);
-    copy.set(bytes.subarray(h.dataOffset));
-    buffer = copy.buffer;
-    offset = 0;
-  } else {
-    buffer = nativeMapFile(path);
-  }
-  const data = h.dtype === "<f2" ? new Uint16Array(buffer, offset, count) : new Float32Array(buffer, offset, count);
-  return { data, dim: h.rowWidth };
+  const copy = new Uint8Array(bytes);
+  copy.set(readFileSync(path).subarray(h.dataOffset));
+  return { data: h.dtype === "<f2" ? new Uint16Array(copy.buffer, 0, count) : new Float32Array(copy.buffer, 0, count), dim: h.rowWidth };
 }

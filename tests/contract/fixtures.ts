@@ -4,7 +4,7 @@ import { Rng } from "../../src/core/rng.js";
 import { float16ToFloat32, float32ToFloat16 } from "../../src/io/float16.js";
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from "../../src/models/config.js";
 import type { Interaction } from "../../src/models/interaction.js";
-import type { ModelTables } from "../../src/models/model-tables.js";
+import { featureArray, type ModelTables } from "../../src/models/model-tables.js";
 import type { ReferenceEncoder } from "../../src/models/reference.js";
 import { createTables, type EncoderKind } from "../../src/train/tables.js";
 
@@ -65,9 +65,10 @@ export function referenceEncoders(spec: ModelTables): { ent: ReferenceEncoder; r
   const conv = (e: ModelTables["entity"]): ReferenceEncoder => {
     const r: ReferenceEncoder = { rows: Float64Array.from(e.rows), raw: e.raw };
     if (!e.concat) return r;
-    const f = new Float32Array(e.feat!.length);
-    if (e.feat instanceof Uint16Array) float16ToFloat32(e.feat, f);
-    else f.set(e.feat!);
+    const feat = featureArray(e.feat!, "the float64 reference");
+    const f = new Float32Array(feat.length);
+    if (feat instanceof Uint16Array) float16ToFloat32(feat, f);
+    else f.set(feat);
     return { ...r, feat: Float64Array.from(f), featDim: e.featDim!, W: Float64Array.from(e.W!), b: Float64Array.from(e.b!) };
   };
   return { ent: conv(spec.entity), rel: conv(spec.relation) };

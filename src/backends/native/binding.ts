@@ -3,15 +3,14 @@
  * validated here (lengths, dtypes, id ranges) before it crosses into native code; problems throw
  * KgcError. C++ signatures are given above each declaration.
  */
-import { constants as bufferConstants } from "node:buffer";
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { KgcError } from "../../core/errors.js";
 import { checkIds, checkLen, need } from "../checks.js";
 import type { Csr } from "../../data/csr.js";
 import { negativeCount, type TrainConfig } from "../../models/config.js";
-import type { EncoderTables, MappedFile, MappedRows, ModelTables } from "../../models/model-tables.js";
+import type { EncoderTables, FeatureMatrix, MappedFile, MappedRows, ModelTables } from "../../models/model-tables.js";
 import type { BatchGradients, ExplicitBatch, KnownTriples, TrainChunkResult, TrainJob, TrainTriples } from "../backend.js";
 
 /**
@@ -41,8 +40,6 @@ interface RawAddon {
   scoreAsync(spec: AddonSpec, keep: Int32Array, rel: Int32Array, tailSide: boolean, cands: Int32Array, k: number, out: Float32Array, threads: number): Promise<void>;
   // Promise train(spec, counters, threads, steps) -- trainSteps() on an AsyncWorker
   train(spec: AddonSpec, counters: TrainJob["counters"], threads: number, steps: number): Promise<TrainChunkResult>;
-  // ArrayBuffer mapFile(path) -- mmap MAP_PRIVATE (files up to an ArrayBuffer's limit)
-  mapFile(path: string): ArrayBuffer;
   // {file, byteLength} mapTable(path) -- mmap MAP_PRIVATE behind an opaque handle, any size
   mapTable(path: string): MappedFile;
   // double firstNonFinite(mapped, count) -- index of the first NaN/Inf float32, or -1
@@ -103,6 +100,18 @@ export function checkModel(model: string): void {
   if (!names.includes(model)) throw new KgcError("model", `unknown native kernel '${model}' (known: ${names.join(", ")})`);
 }
 
+/**
+ * Frozen features of at least `count` values: a Uint16Array (float16 bits) or Float32Array, or a
+ * mapped matrix lying inside its file at a whole-value offset (read-only, so training may use it).
+ */
+export function checkFeatures(f: FeatureMatrix | undefined, count: number, what: string): void {
+  if (f instanceof Uint16Array || f instanceof Float32Array) return checkLen(f, count, what);
+  need(f !== undefined && !ArrayBuffer.isView(f) && (f.dtype === "float16" || f.dtype === "float32"), what, "must be Uint16Array (float16), Float32Array or mapped float16/float32 features");
+  const bytes = f!.dtype === "float16" ? 2 : 4;
+  need(Number.isInteger(f!.byteOffset) && f!.byteOffset >= 0 && f!.byteOffset % bytes === 0, `${what}.byteOffset`, `must be a multiple of ${bytes}`);
+  need(f!.length >= count && f!.byteOffset + f!.length * bytes <= f!.byteLength, what, `must hold ${count} ${f!.dtype} values inside the mapped file`);
+}
+
 /** `training`: the rows are updated (the optimiser state must be there; mapped rows are refused). */
 function checkEncoder(e: EncoderTables, out: number, training: boolean, rowAdam: boolean, what: string): void {
   need(Number.isInteger(e.numRows) && e.numRows > 0, `${what}.numRows`, "must be a positive integer");
@@ -122,8 +131,7 @@ function checkEncoder(e: EncoderTables, out: number, training: boolean, rowAdam:
   }
   const featDim = e.featDim ?? 0;
   need(featDim > 0, `${what}.featDim`, "concat encoder needs features");
-  need(e.feat instanceof Uint16Array || e.feat instanceof Float32Array, `${what}.feat`, "must be Uint16Array (float16) or Float32Array");
-  checkLen(e.feat, e.numRows * featDim, `${what}.feat`);
+  checkFeatures(e.feat, e.numRows * featDim, `${what}.feat`);
   const w = out * (featDim + e.raw);
   for (const k of ["W", "mW", "vW"] as const) checkLen(e[k], w, `${what}.${k}`);
   for (const k of ["b", "mb", "vb"] as const) checkLen(e[k], out, `${what}.${k}`);
@@ -257,19 +265,6 @@ function mapping<T>(path: string, map: (a: RawAddon) => T): T {
     if (err instanceof KgcError) throw err;
     throw new KgcError(path, (err as Error).message);
   }
-}
-
-/** An ArrayBuffer's longest length (4 GiB in Node 20): a mapped file viewed as one must fit. */
-export const MAX_ARRAY_BUFFER_BYTES = bufferConstants.MAX_LENGTH;
-
-/**
- * Maps a whole file read-only (copy-on-write) as an ArrayBuffer, which the mapping lives as long
- * as; a file longer than an ArrayBuffer is refused (mapTable maps any size).
- */
-export function nativeMapFile(path: string): ArrayBuffer {
-  const size = mapping(path, () => statSync(path).size);
-  if (size > MAX_ARRAY_BUFFER_BYTES) throw new KgcError(path, `${size} bytes are more than an ArrayBuffer holds (${MAX_ARRAY_BUFFER_BYTES})`);
-  return mapping(path, (a) => a.mapFile(path));
 }
 
 /** Maps a whole file of any size read-only, behind a handle the score specs pass as `mapped.file`. */

@@ -4,10 +4,10 @@
  * Lengths, ranges and the CSR are checked here (with binding.ts's checks) before the call;
  * problems throw KgcError. C++ signatures are given above each declaration.
  */
-import { KgcError } from "../../core/errors.js";
 import type { Csr } from "../../data/csr.js";
 import { checkLen, need } from "../checks.js";
-import { checkAdjacency, checkModel, loadAddon, nativeModelWidths } from "./binding.js";
+import type { FeatureMatrix } from "../../models/model-tables.js";
+import { checkAdjacency, checkFeatures, checkModel, loadAddon, nativeModelWidths } from "./binding.js";
 
 /** The undirected entity graph of the training triples: both CSR directions of src/data/csr.ts. */
 export interface WalkGraph {
@@ -51,8 +51,8 @@ export interface ConcatEncoder {
   featDim: number;
   /** shape: [numRows, raw] */
   rows: Float32Array;
-  /** shape: [numRows, featDim]; float16 bits or float32 */
-  feat: Uint16Array | Float32Array;
+  /** shape: [numRows, featDim]; float16 bits or float32, in memory or mapped */
+  feat: FeatureMatrix;
   /** shape: [out, featDim + raw] */
   W: Float32Array;
   /** shape: [out] */
@@ -163,9 +163,8 @@ export async function nativeSmooth(g: WalkGraph, s: SmoothSettings, entity: Floa
 export function nativeEncodeRows(e: ConcatEncoder, threads: number): Float32Array {
   checkThreads(threads);
   need(Number.isInteger(e.numRows) && e.numRows > 0 && e.raw > 0 && e.out > 0 && e.featDim > 0, "encoder", "needs positive numRows, raw, out and featDim");
-  if (!(e.feat instanceof Uint16Array || e.feat instanceof Float32Array)) throw new KgcError("encoder.feat", "must be Uint16Array (float16) or Float32Array");
   checkLen(e.rows, e.numRows * e.raw, "encoder.rows");
-  checkLen(e.feat, e.numRows * e.featDim, "encoder.feat");
+  checkFeatures(e.feat, e.numRows * e.featDim, "encoder.feat");
   checkLen(e.W, e.out * (e.featDim + e.raw), "encoder.W");
   checkLen(e.b, e.out, "encoder.b");
   const X = new Float32Array(e.numRows * e.out);

@@ -16,6 +16,7 @@ namespace {
 using napi::fail;
 using napi::num;
 using napi::parseAdjacency;
+using napi::parseFeatures;
 using napi::parseModel;
 using napi::typed;
 
@@ -195,13 +196,7 @@ Napi::Value EncodeRows(const Napi::CallbackInfo& info) {
   e.featDim = int(num(o, "featDim"));
   if (e.numRows <= 0 || e.raw <= 0 || e.out <= 0 || e.featDim <= 0) fail(env, "bad encoder shape");
   e.rows = typed<float>(env, o, "rows", napi_float32_array, size_t(e.numRows) * e.raw);
-  const Napi::Value f = o.Get("feat");
-  if (!f.IsTypedArray()) fail(env, "feat must be a typed array");
-  const auto ft = f.As<Napi::TypedArray>().TypedArrayType();
-  e.featDtype = ft == napi_uint16_array ? 1 : (ft == napi_float32_array ? 2 : 0);
-  if (e.featDtype == 0) fail(env, "feat must be Uint16Array (float16 bits) or Float32Array");
-  e.feat = e.featDtype == 1 ? static_cast<const void*>(typed<uint16_t>(env, o, "feat", ft, size_t(e.numRows) * e.featDim))
-                            : static_cast<const void*>(typed<float>(env, o, "feat", ft, size_t(e.numRows) * e.featDim));
+  parseFeatures(env, o, size_t(e.numRows) * e.featDim, e);
   e.W = typed<float>(env, o, "W", napi_float32_array, size_t(e.wSize()));
   e.b = typed<float>(env, o, "b", napi_float32_array, size_t(e.out));
   Napi::Object args = Napi::Object::New(env);
