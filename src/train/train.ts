@@ -96,8 +96,9 @@ async function trainLocked(input: TrainStageInput, backend: Backend, ds: Dataset
   const tables: ModelTables = createTables({
     interaction: m, dim: c.dim, block: c.block, gamma: c.gamma, encoder: c.encoder,
     numEntities: ds.numEntities, numRelations,
-    entityFeatures: concat ? loadFeatures(ds.manifest.entityFeatures!.path, ds.numEntities) : null,
-    relationFeatures: concat ? loadFeatures(ds.manifest.relationFeatures!.path, ds.numRelations) : null, seed: c.seed,
+    // the tfjs backend needs the features as typed arrays; the native one maps large files
+    entityFeatures: concat ? loadFeatures(ds.manifest.entityFeatures!.path, ds.numEntities, backend.name !== "native") : null,
+    relationFeatures: concat ? loadFeatures(ds.manifest.relationFeatures!.path, ds.numRelations, backend.name !== "native") : null, seed: c.seed,
     adagradInit: c.adagradInit,
   }, c.optimizer);
   if (c.reciprocal) tables.reciprocal = true;

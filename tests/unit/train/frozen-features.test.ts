@@ -3,7 +3,8 @@
  * size (an ArrayBuffer stops at 4 GiB in Node 20; WikiKG90M's 87M x 768 fp16 entity features are
  * 134 GB). The native kernels read the rows they use from the mapping: a model whose features are
  * mapped scores and trains byte for byte like the same model with the features in memory; code
- * that needs a typed array (tfjs, the float64 reference) refuses them in one line.
+ * that needs a typed array (tfjs, the float64 reference) refuses them in one line, and the tfjs
+ * backend's training reads them whole instead (`inMemory`).
  */
 import assert from "node:assert/strict";
 import { closeSync, mkdtempSync, openSync, rmSync, truncateSync, writeFileSync, writeSync } from "node:fs";
@@ -92,6 +93,27 @@ it("fp16 features past an ArrayBuffer's 4 GiB are mapped and score like features
   // a mapping shorter than the encoder's rows is refused before the native call
   const short = { ...mapped, entity: { ...mapped.entity, feat: { ...feat, length: feat.length - 1 } } };
   assert.throws(() => nativeScore(short, shift(keep), rel, true, shift(cands), K, new Float32Array(Q * K)), (e: unknown) => e instanceof KgcError && /entity\.feat: must hold \d+ float16 values inside the mapped file/.test(e.message));
+});
+
+it("inMemory (the tfjs backend's training) reads a file above the read limit whole, and refuses one past an ArrayBuffer", () => {
+  // sparse: a 300 MB fp16 matrix whose last row holds data
+  const rows = 200_000, path = join(root, "mid_feat.npy");
+  const header = encodeNpyHeader("<f2", [rows, FD]);
+  writeFileSync(path, header);
+  truncateSync(path, header.byteLength + rows * FD * 2);
+  const last = Uint16Array.from({ length: FD }, (_, i) => 0x3c00 + i);
+  const fd = openSync(path, "r+");
+  writeSync(fd, last, 0, last.byteLength, header.byteLength + (rows - 1) * FD * 2);
+  closeSync(fd);
+  assert.ok(!ArrayBuffer.isView(loadFeatures(path, rows).data), "native: mapped");
+  const read = loadFeatures(path, rows, true).data;
+  assert.ok(read instanceof Uint16Array && read.length === rows * FD);
+  assert.deepEqual(read.subarray((rows - 1) * FD), last);
+  const huge = join(root, "huge_feat.npy");
+  const hugeRows = 2_796_203; // x 768 x 2 bytes = 2^32 + 512
+  writeFileSync(huge, encodeNpyHeader("<f2", [hugeRows, FD]));
+  truncateSync(huge, header.byteLength + hugeRows * FD * 2);
+  assert.throws(() => loadFeatures(huge, hugeRows, true), (e: unknown) => e instanceof KgcError && /4294967808 bytes of features are more than an ArrayBuffer holds .* use the native backend/.test(e.problem));
 });
 
 it("mapped features train, encode and refuse tfjs and the float64 reference", async () => {
