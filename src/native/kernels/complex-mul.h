@@ -1,10 +1,13 @@
 // Complex coordinate-wise product shared by ComplEx and RotatE. Vectors hold [re(k) ; im(k)]
-// (real halves first, as DGL-KE). q = e * r (tail side) or e * conj(r) (head side).
+// (real halves first, as DGL-KE). q = e * r (tail side) or e * conj(r) (head side). Both are
+// the kernels' apply / applyBackward as they stand (k = dim / 2 complex coordinates).
 #pragma once
+#include "../common/model.h"
 
 namespace kgc::cmul {
 
-inline void apply(const float* e, const float* p, float* q, bool tail, int k) {
+inline void apply(const float* e, const float* p, float* q, bool tail, const ModelShape& s) {
+  const int k = s.dim / 2;
   const float sg = tail ? 1.0f : -1.0f;
   const float *ere = e, *eim = e + k, *rre = p, *rim = p + k;
   for (int i = 0; i < k; i++) {
@@ -14,7 +17,8 @@ inline void apply(const float* e, const float* p, float* q, bool tail, int k) {
   }
 }
 
-inline void backward(const float* e, const float* p, const float* dq, float* de, float* dp, bool tail, int k) {
+inline void backward(const float* e, const float* p, const float* dq, float* de, float* dp, bool tail, const ModelShape& s) {
+  const int k = s.dim / 2;
   const float sg = tail ? 1.0f : -1.0f;
   const float *ere = e, *eim = e + k, *rre = p, *rim = p + k;
   for (int i = 0; i < k; i++) {

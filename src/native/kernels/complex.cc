@@ -12,16 +12,7 @@ inline void prepBackward(const float*, const float*, const float* dp, float* dr,
   for (int k = 0; k < s.dim; k++) dr[k] += dp[k];
 }
 
-inline void apply(const float* e, const float* p, float* q, bool tail, const ModelShape& s) {
-  cmul::apply(e, p, q, tail, s.dim / 2);
-}
-
-inline void applyBackward(const float* e, const float* p, const float* dq, float* de, float* dp, bool tail,
-                          const ModelShape& s) {
-  cmul::backward(e, p, dq, de, dp, tail, s.dim / 2);
-}
-
-const ModelKernel kernel{"complex", Comparator::Dot, sameWidth, sameWidth, prep, prepBackward, apply, applyBackward, 2, 2};
+const ModelKernel kernel{"complex", Comparator::Dot, sameWidth, sameWidth, prep, prepBackward, cmul::apply, cmul::backward, 2, 2};
 KGC_REGISTER_MODEL(kernel);
 
 }  // namespace kgc::complex

@@ -27,16 +27,7 @@ inline void prepBackward(const float* r, const float*, const float* dp, float* d
   }
 }
 
-inline void apply(const float* e, const float* p, float* q, bool tail, const ModelShape& s) {
-  cmul::apply(e, p, q, tail, s.dim / 2);
-}
-
-inline void applyBackward(const float* e, const float* p, const float* dq, float* de, float* dp, bool tail,
-                          const ModelShape& s) {
-  cmul::backward(e, p, dq, de, dp, tail, s.dim / 2);
-}
-
-const ModelKernel kernel{"rotate", Comparator::Modulus, halfWidth, sameWidth, prep, prepBackward, apply, applyBackward, 2, 0};
+const ModelKernel kernel{"rotate", Comparator::Modulus, halfWidth, sameWidth, prep, prepBackward, cmul::apply, cmul::backward, 2, 0};
 KGC_REGISTER_MODEL(kernel);
 
 }  // namespace kgc::rotate
