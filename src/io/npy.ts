@@ -127,10 +127,11 @@ export function* iterateNpyRows(path: string, chunkBytes = 16 << 20): Generator<
   }
 }
 
-function readFully(fd: number, buffer: Uint8Array, length: number, position: number, path: string): void {
+/** Reads `length` bytes at `position` into `buffer`, at most 1 GiB per read(2) (one stops at 2 GiB). */
+export function readFully(fd: number, buffer: Uint8Array, length: number, position: number, path: string): void {
   let done = 0;
   while (done < length) {
-    const got = readSync(fd, buffer, done, length - done, position + done);
+    const got = readSync(fd, buffer, done, Math.min(length - done, 1 << 30), position + done);
     if (got === 0) throw new KgcError(path, `unexpected end of file at byte ${position + done}`);
     done += got;
   }

@@ -9,11 +9,11 @@
  * float16; the kernel converts gathered rows.
  */
 import { constants as bufferConstants } from "node:buffer";
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { nativeMapTable } from "../backends/index.js";
 import { KgcError } from "../core/errors.js";
 import type { FeatureMatrix } from "../models/model-tables.js";
-import { readNpyHeader } from "../io/npy.js";
+import { readFully, readNpyHeader } from "../io/npy.js";
 
 export interface Features {
   /** shape: [rows, dim]; float16 bits or float32, read (small files) or mapped */
@@ -46,22 +46,13 @@ export function loadFeatures(path: string, expectedRows: number, inMemory = fals
     const data = { ...nativeMapTable(path), byteOffset: h.dataOffset, dtype: h.dtype === "<f2" ? "float16" : "float32", length: count } as const;
     return { data, dim: h.rowWidth };
   }
-  const copy = readRange(path, h.dataOffset, bytes);
-  return { data: h.dtype === "<f2" ? new Uint16Array(copy.buffer, 0, count) : new Float32Array(copy.buffer, 0, count), dim: h.rowWidth };
-}
-
-/** `bytes` bytes of `path` from `offset`, read in pieces (one read(2) stops at 2 GiB). */
-function readRange(path: string, offset: number, bytes: number): Uint8Array {
-  const out = new Uint8Array(bytes);
+  const copy = new Uint8Array(bytes);
   const fd = openSync(path, "r");
   try {
-    for (let done = 0; done < bytes;) {
-      const n = readSync(fd, out, done, Math.min(bytes - done, 1 << 30), offset + done);
-      if (n === 0) throw new KgcError(path, `ends ${bytes - done} bytes before its header's shape`);
-      done += n;
-    }
+    readFully(fd, copy, bytes, h.dataOffset, path);
   } finally {
     closeSync(fd);
   }
-  return out;
+  return { data: h.dtype === "<f2" ? new Uint16Array(copy.buffer, 0, count) : new Float32Array(copy.buffer, 0, count), dim: h.rowWidth };
 }
+

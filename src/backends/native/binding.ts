@@ -258,18 +258,14 @@ export function nativePeakFlops(seconds = 0.3): number {
   return load().peakFlops(seconds);
 }
 
-function mapping<T>(path: string, map: (a: RawAddon) => T): T {
+/** Maps a whole file of any size read-only, behind a handle the score specs pass as `mapped.file`. */
+export function nativeMapTable(path: string): MappedFile {
   try {
-    return map(load());
+    return load().mapTable(path);
   } catch (err) {
     if (err instanceof KgcError) throw err;
     throw new KgcError(path, (err as Error).message);
   }
-}
-
-/** Maps a whole file of any size read-only, behind a handle the score specs pass as `mapped.file`. */
-export function nativeMapTable(path: string): MappedFile {
-  return mapping(path, (a) => a.mapTable(path));
 }
 
 /** Index of the first NaN/Inf among `count` float32 of mapped rows, or -1. */
