@@ -22,7 +22,7 @@ export const TrainConfigSchema = z.object({
   negChunk: int(0).default(0).describe("query rows per negative group, each group drawing its own N (0 = one group: the whole batch; DGL-KE's neg_chunk_size)"),
   dataNegatives: int(0).default(0).describe("of each group's N negatives, how many are the corrupted side (tail or head) of random training triples: the data's degree distribution, PBG's batch negatives; the rest uniform"),
   filterNegatives: z.boolean().default(false).describe("mask negatives that form a training triple with their query row (RotatE's filtered sampler; holds the dataset's adjacency in memory: ~16 bytes per training triple)"),
-  loss: z.enum(["logsigmoid", "margin"]).default("logsigmoid").describe("self-adversarial log-sigmoid or plain margin loss"),
+  loss: z.enum(["logsigmoid", "margin", "softmax"]).default("logsigmoid").describe("self-adversarial log-sigmoid, plain margin, or softmax cross-entropy of each positive against its negatives (LibKGE's kl loss with negative sampling)"),
   advTemp: z.number().min(0).max(1e6).default(1).describe("self-adversarial temperature alpha (0 = plain mean)"),
   margin: z.number().positive().default(1).describe("margin of the margin loss"),
   reg: z.number().min(0).default(0).describe("L3 regulariser coefficient on the batch's learned rows"),

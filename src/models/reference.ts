@@ -18,7 +18,7 @@ export interface ReferenceEncoder {
 }
 
 export interface ReferenceLoss {
-  kind: "logsigmoid" | "margin";
+  kind: "logsigmoid" | "margin" | "softmax";
   advTemp: number;
   margin: number;
   reg: number;
@@ -81,6 +81,12 @@ export function referenceBatchLoss(m: Interaction, shape: ModelShape, ent: Refer
     const wi = (batch.posWeight ? batch.posWeight[i]! : 1) / wsum;
     if (loss.kind === "margin") {
       s.forEach((sj, j) => (total += live[j] ? (wi / N) * Math.max(0, loss.margin - sPos + sj) : 0));
+      continue;
+    }
+    if (loss.kind === "softmax") {
+      const all = [sPos, ...s.filter((_, j) => live[j])];
+      const mx = Math.max(...all);
+      total += wi * (mx + Math.log(all.reduce((a, v) => a + Math.exp(v - mx), 0)) - sPos);
       continue;
     }
     if (frozenWeights) {

@@ -135,6 +135,15 @@ describe("native gradients == finite differences of the float64 reference", () =
     checkGradients(getInteraction("rotate"), spec("rotate", { advTemp: 0 }), { ...LOGSIG, advTemp: 0 }, false, 33, true, true);
     checkGradients(getInteraction("transe-l2"), spec("transe-l2", { loss: "margin", margin: 2 }), { ...LOGSIG, kind: "margin", margin: 2 }, true, 34, false, true);
   });
+  it("softmax loss (cross-entropy of the positive against its negatives), with groups, weights and filtered negatives", () => {
+    const SOFTMAX: ReferenceLoss = { ...LOGSIG, kind: "softmax" };
+    for (const name of ["complex", "distmult", "rotate"]) {
+      const m = getInteraction(name);
+      checkGradients(m, tinySpec(m, "shallow", 4, { loss: "softmax" }), SOFTMAX, true, 41);
+      checkGradients(m, tinySpec(m, "shallow", 4, { loss: "softmax", negChunk: 3 }), SOFTMAX, false, 42, true);
+    }
+    checkGradients(getInteraction("distmult"), tinySpec(getInteraction("distmult"), "shallow", 4, { loss: "softmax" }, 40), SOFTMAX, true, 43, false, true);
+  });
   it("margin loss", () => {
     const m = getInteraction("transe-l2");
     checkGradients(m, tinySpec(m, "shallow", 4, { loss: "margin", margin: 2 }), { ...LOGSIG, kind: "margin", margin: 2 }, false, 6);

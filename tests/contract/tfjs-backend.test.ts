@@ -47,6 +47,7 @@ function emptyGradients(spec: TinySpec): BatchGradients {
 const variants: { label: string; models: string[]; over: Partial<TrainConfigInput> }[] = [
   { label: "concat encoder", models: ["transe-l2", "rotate", "quate"], over: { encoder: "concat" } },
   { label: "margin loss", models: ["transe-l1", "distmult"], over: { loss: "margin", margin: 2 } },
+  { label: "softmax loss", models: ["complex", "rotate"], over: { loss: "softmax" } },
   { label: "plain mean (advTemp 0), L3 reg", models: ["complex", "note"], over: { advTemp: 0, reg: 0.01 } },
   { label: "negChunk 2 (two negative groups)", models: ["rotate", "ote"], over: { negChunk: 2 } },
 ];

@@ -76,6 +76,7 @@ export function batchGradients(tf: Tf, score: TfScore, shape: ModelShape, config
     if (layout.mask) neg = tf.where(tf.tensor2d(layout.mask.subarray(i0 * N, (i0 + c) * N), [c, N], "bool"), tf.fill([c, N], MASKED_SCORE), neg);
     const w = tf.slice(weights, [i0], [c]);
     if (config.loss === "margin") return tf.sum(tf.mul(tf.div(w, N), tf.sum(tf.relu(tf.add(tf.sub(config.margin, tf.expandDims(pos, 1)), neg)), 1)));
+    if (config.loss === "softmax") return tf.sum(tf.mul(w, tf.sub(tf.logSumExp(tf.concat([tf.expandDims(pos, 1), neg], 1), 1), pos)));
     const p = config.advTemp > 0 ? detach(tf.softmax(tf.mul(config.advTemp, neg)) as Tensor2D) : tf.fill([c, N], 1 / N);
     return tf.mul(0.5, tf.sum(tf.mul(w, tf.add(tf.softplus(tf.neg(pos)), tf.sum(tf.mul(p, tf.softplus(neg)), 1)))));
   };

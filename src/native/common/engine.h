@@ -23,7 +23,7 @@ namespace kgc {
 template <class E> struct OptionNames;
 enum class RowOptimizer : int { Adagrad = 0, Adam = 1 };
 template <> struct OptionNames<RowOptimizer> { static constexpr const char* names[] = {"adagrad", "adam"}; };
-template <> struct OptionNames<LossKind> { static constexpr const char* names[] = {"logsigmoid", "margin"}; };
+template <> struct OptionNames<LossKind> { static constexpr const char* names[] = {"logsigmoid", "margin", "softmax"}; };
 // training: the shared-negative groups (engine.cc) or 1-N against every entity (one-to-n.cc)
 enum class TrainMode : int { Negatives = 0, OneVsAll = 1, KvsAll = 2 };
 template <> struct OptionNames<TrainMode> { static constexpr const char* names[] = {"negatives", "1vsAll", "KvsAll"}; };
@@ -37,7 +37,7 @@ template <> struct OptionNames<TrainMode> { static constexpr const char* names[]
   X(int, negatives)          /* N: negatives shared by a group of query rows */                    \
   X(int, negChunk)           /* query rows sharing one draw of N negatives (0 = the whole batch) */\
   X(int, dataNegatives)      /* of a group's N, how many are the corrupted side of training data */\
-  X(LossKind, loss)          /* logsigmoid | margin */                                             \
+  X(LossKind, loss)          /* logsigmoid | margin | softmax */                                   \
   X(float, advTemp)          /* self-adversarial temperature */                                    \
   X(float, margin)           /* margin of the margin loss */                                       \
   X(float, reg)              /* L3 coefficient on raw rows touched by the batch */                 \

@@ -3,10 +3,12 @@
 //    L = 1/2 [ sum_i w_i softplus(-s+_i) + sum_i w_i sum_j p_ij softplus(s-_ij) ] / sum_i w_i
 //    p_ij = softmax_j(alpha s-_ij), detached; alpha = 0 gives p_ij = 1/N (plain mean)
 //  margin: L = sum_i w_i sum_j max(0, m - s+_i + s-_ij) / (N sum_i w_i)
+//  softmax (LibKGE's "kl" with negative sampling): cross-entropy of the positive against itself
+//    and its N negatives, L = sum_i w_i [logsumexp(s+_i, s-_i1 .. s-_iN) - s+_i] / sum_i w_i
 // w_i = per-positive "sub-sampling" weights (RotatE) or 1.
 // A negative scored kMaskedScore (a known true triple, filtered sampling) adds nothing to the loss
 // and gets no gradient: its softmax weight underflows to 0, its softplus and margin terms are 0;
-// the plain mean (alpha = 0) and the margin loss still divide by N.
+// the plain mean (alpha = 0) and the margin loss still divide by N; under softmax its exp is 0.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -16,7 +18,7 @@ namespace kgc {
 
 constexpr float kMaskedScore = -1e30f;  // alpha * kMaskedScore stays finite for alpha <= 1e6
 
-enum class LossKind : int { LogSigmoid = 0, Margin = 1 };
+enum class LossKind : int { LogSigmoid = 0, Margin = 1, Softmax = 2 };
 
 struct LossConfig {
   LossKind kind;
@@ -84,6 +86,23 @@ inline float negativeRow(const float* S, int N, float advTemp, float scale, floa
 #endif
 }
 
+// Softmax cross-entropy of one positive sPos against its N negatives S, weight wi: writes
+// G[j] = dL/ds_j and *gPos = dL/dsPos; returns the row's loss.
+inline float softmaxNegativesRow(float sPos, const float* S, int N, float wi, float* G, float* gPos) {
+  float mx = sPos;
+  for (int j = 0; j < N; j++) mx = std::fmax(mx, S[j]);
+  const float ePos = std::exp(sPos - mx);
+  float z = ePos;
+  for (int j = 0; j < N; j++) {
+    G[j] = std::exp(S[j] - mx);
+    z += G[j];
+  }
+  const float scale = wi / z;
+  for (int j = 0; j < N; j++) G[j] *= scale;
+  *gPos = wi * (ePos / z - 1.0f);
+  return wi * (mx + std::log(z) - sPos);
+}
+
 // 1 / sum_i w_i over a whole batch (wPos [B] or null: all ones); the loss is normalised by it.
 inline float inverseWeightSum(const float* wPos, int B) {
   double wsum = 0;
@@ -113,6 +132,10 @@ inline double lossRows(const LossConfig& cfg, const float* sPos, const float* S,
       }
       gPos[i] = gp;
       total += double(li) * scale;
+      continue;
+    }
+    if (cfg.kind == LossKind::Softmax) {
+      total += softmaxNegativesRow(sPos[i], Si, N, wi, Gi, gPos + i);
       continue;
     }
     // positive part
