@@ -58,6 +58,8 @@ export interface ExplicitBatch {
   tailSide: boolean;
   /** shape: [B] */
   posWeight?: Float32Array;
+  /** the step's dropout draw (an integer below 2^53; entityDropout / relationDropout > 0) */
+  dropSeed?: number;
 }
 
 /** Dense gradients of every table, added into by Backend.gradients. */

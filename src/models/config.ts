@@ -26,6 +26,8 @@ export const TrainConfigSchema = z.object({
   advTemp: z.number().min(0).max(1e6).default(1).describe("self-adversarial temperature alpha (0 = plain mean)"),
   margin: z.number().positive().default(1).describe("margin of the margin loss"),
   reg: z.number().min(0).default(0).describe("L3 regulariser coefficient on the batch's learned rows"),
+  entityDropout: z.number().min(0).lt(1).default(0).describe("dropout on the batch's encoded entity rows (LibKGE's embedder dropout): each coordinate zeroed with this probability, the rest scaled by 1 / (1 - p); 1-N modes: the query side only, not the all-entity block"),
+  relationDropout: z.number().min(0).lt(1).default(0).describe("the same on the batch's encoded relation rows"),
   subsampling: z.boolean().default(false).describe("RotatE sub-sampling weights 1/sqrt(#(h,r) + #(r,t))"),
   optimizer: z.enum(["adagrad", "adam"]).default("adagrad").describe("optimizer of the learned rows: row-wise Adagrad (one state value per row) or lazy Adam (two moments per value, 3x the table memory)"),
   lr: z.number().positive().default(0.1).describe("learning rate of the learned rows"),

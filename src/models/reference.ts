@@ -36,6 +36,35 @@ export interface ReferenceBatch {
   posWeight?: ArrayLike<number>;
   /** filtered sampling: negatives forming a known triple (head, relation, tail) add nothing to the loss */
   isKnown?: (head: number, relation: number, tail: number) => boolean;
+  drop?: ReferenceDropout;
+}
+
+/** One step's dropout: its draw and the two rates (src/native/common/dropout.h). */
+export interface ReferenceDropout {
+  seed: number;
+  entity: number;
+  relation: number;
+}
+
+const M64 = (1n << 64n) - 1n;
+const RELATION_DROP_STREAM = 0x5851f42d4c957f2dn;
+
+/** The scale of coordinate x of row `id` under dropout p with draw `seed`: 0 or 1 / (1 - p). */
+export function dropScale(seed: bigint, id: number, x: number, p: number): number {
+  let z = seed ^ ((BigInt(id) * 0x9e3779b97f4a7c15n) & M64) ^ ((BigInt(x) * 0xd1b54a32d192ed03n) & M64);
+  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & M64;
+  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & M64;
+  z ^= z >> 31n;
+  return Number(z >> 40n) / 2 ** 24 < Math.fround(p) ? 0 : 1 / (1 - Math.fround(p));
+}
+
+/** encodeRow, then dropped out (entity rows, or relation rows when `relation`) if drop is given. */
+function encodeDropped(e: ReferenceEncoder, id: number, out: number, drop: ReferenceDropout | undefined, relation: boolean): Float64Array {
+  const x = encodeRow(e, id, out);
+  const p = drop ? (relation ? drop.relation : drop.entity) : 0;
+  if (p === 0) return x;
+  const seed = BigInt(drop!.seed) ^ (relation ? RELATION_DROP_STREAM : 0n);
+  return x.map((v, k) => v * dropScale(seed, id, k, p));
 }
 
 export function encodeRow(e: ReferenceEncoder, id: number, out: number): Float64Array {
@@ -65,16 +94,16 @@ export function referenceBatchLoss(m: Interaction, shape: ModelShape, ent: Refer
   const relOut = m.relationWidth(shape.dim, shape.block);
   const weights = new Float64Array(B * N);
   const negIds = Array.from(batch.negatives);
-  const allCands = negIds.map((id) => encodeRow(ent, id, shape.dim));
+  const allCands = negIds.map((id) => encodeDropped(ent, id, shape.dim, batch.drop, false));
   let wsum = 0;
   for (let i = 0; i < B; i++) wsum += batch.posWeight ? batch.posWeight[i]! : 1;
   let total = 0;
   for (let i = 0; i < B; i++) {
     const keep = batch.tailSide ? batch.head[i]! : batch.tail[i]!;
     const target = batch.tailSide ? batch.tail[i]! : batch.head[i]!;
-    const p = m.prepare(encodeRow(rel, batch.relation[i]!, relOut), shape);
-    const q = m.query(encodeRow(ent, keep, shape.dim), p, batch.tailSide, shape);
-    const sPos = compare(m.comparator, q, encodeRow(ent, target, shape.dim), shape);
+    const p = m.prepare(encodeDropped(rel, batch.relation[i]!, relOut, batch.drop, true), shape);
+    const q = m.query(encodeDropped(ent, keep, shape.dim, batch.drop, false), p, batch.tailSide, shape);
+    const sPos = compare(m.comparator, q, encodeDropped(ent, target, shape.dim, batch.drop, false), shape);
     const g = Math.floor(i / groupRows);
     const s = allCands.slice(g * N, (g + 1) * N).map((c) => compare(m.comparator, q, c, shape));
     const live = negIds.slice(g * N, (g + 1) * N).map((id) => !batch.isKnown?.(batch.tailSide ? keep : id, batch.relation[i]!, batch.tailSide ? id : keep));
@@ -124,6 +153,8 @@ export interface ReferenceOneToNBatch {
   labelSmoothing: number;
   /** KvsAll: the known answers of query (keep, relation) */
   answers?: (keep: number, relation: number) => ReadonlySet<number>;
+  /** dropout of the query side (kept entities, relations); the all-entity block is not dropped */
+  drop?: ReferenceDropout;
 }
 
 /**
@@ -154,7 +185,7 @@ export function referenceOneToNLoss(m: Interaction, shape: ModelShape, ent: Refe
   for (let i = 0; i < B; i++) {
     const keep = batch.tailSide ? batch.head[i]! : batch.tail[i]!;
     const target = batch.tailSide ? batch.tail[i]! : batch.head[i]!;
-    const q = m.query(encodeRow(ent, keep, shape.dim), m.prepare(encodeRow(rel, batch.relation[i]!, relOut), shape), batch.tailSide, shape);
+    const q = m.query(encodeDropped(ent, keep, shape.dim, batch.drop, false), m.prepare(encodeDropped(rel, batch.relation[i]!, relOut, batch.drop, true), shape), batch.tailSide, shape);
     const s = cands.map((c) => compare(m.comparator, q, c, shape));
     const wi = (batch.posWeight ? batch.posWeight[i]! : 1) / wsum;
     let li: number;

@@ -170,7 +170,8 @@ Napi::Value PeakFlops(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), measurePeakFlops(seconds));
 }
 
-// gradients(spec, batch, out) -> loss; out gets dense gradients of every raw table / dense weight.
+// gradients(spec, batch, out) -> loss; out gets dense gradients of every raw table / dense weight;
+// batch.dropSeed (an integer below 2^53), when given, is the step's dropout draw.
 Napi::Value Gradients(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const Context c = parseContext(env, info[0].As<Napi::Object>(), true, false);
@@ -183,6 +184,8 @@ Napi::Value Gradients(const Napi::CallbackInfo& info) {
   const int32_t* neg = typed<int32_t>(env, batch, "negatives", napi_int32_array, N);
   const float* wPos = typed<float>(env, batch, "posWeight", napi_float32_array, B, true);
   const bool tailSide = batch.Get("tailSide").ToBoolean().Value();
+  const bool dropout = batch.Has("dropSeed") && !batch.Get("dropSeed").IsUndefined();
+  const uint64_t dropSeed = dropout ? uint64_t(batch.Get("dropSeed").ToNumber().Int64Value()) : 0;
   for (size_t i = 0; i < B; i++)
     if (h[i] < 0 || h[i] >= c.ent.numRows || t[i] < 0 || t[i] >= c.ent.numRows || r[i] < 0 || r[i] >= c.rel.numRows)
       fail(env, "batch id out of range");
@@ -191,8 +194,9 @@ Napi::Value Gradients(const Napi::CallbackInfo& info) {
   float* dE = typed<float>(env, out, "entity", napi_float32_array, size_t(c.ent.numRows) * c.ent.raw);
   float* dR = typed<float>(env, out, "relation", napi_float32_array, size_t(c.rel.numRows) * c.rel.raw);
   Work w;
-  const double loss = c.cfg.training == TrainMode::Negatives ? forwardBackward(c, w, h, r, t, neg, wPos, tailSide)
-                                                             : forwardBackwardOneToN(c, w, h, r, t, wPos, tailSide);
+  const uint64_t* ds = dropout ? &dropSeed : nullptr;
+  const double loss = c.cfg.training == TrainMode::Negatives ? forwardBackward(c, w, h, r, t, neg, wPos, tailSide, ds)
+                                                             : forwardBackwardOneToN(c, w, h, r, t, wPos, tailSide, ds);
   for (size_t u = 0; u < w.uEnt.size(); u++)
     for (int x = 0; x < c.ent.raw; x++) dE[int64_t(w.uEnt[u]) * c.ent.raw + x] += w.dRawE[u * c.ent.raw + x];
   for (size_t u = 0; u < w.uRel.size(); u++)

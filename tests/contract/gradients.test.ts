@@ -17,6 +17,17 @@ import { modelShape } from "../../src/train/tables.js";
 import { adjacency } from "./adjacency.js";
 import { randomIds, referenceEncoders, tinySpec, type TinySpec } from "./fixtures.js";
 
+function blankGradients(spec: TinySpec): BatchGradients {
+  const out: BatchGradients = { entity: new Float32Array(spec.entity.rows.length), relation: new Float32Array(spec.relation.rows.length) };
+  if (spec.entity.concat) {
+    out.entityW = new Float32Array(spec.entity.W!.length);
+    out.entityB = new Float32Array(spec.entity.b!.length);
+    out.relationW = new Float32Array(spec.relation.W!.length);
+    out.relationB = new Float32Array(spec.relation.b!.length);
+  }
+  return out;
+}
+
 /**
  * filtered: every third (row, negative) pair of a group is made a known triple (so masked), and
  * the native loss must differ from the unfiltered one.
@@ -29,6 +40,14 @@ function checkGradients(m: Interaction, spec: TinySpec, loss: ReferenceLoss, tai
     tail: randomIds(rng, B, spec.entity.numRows), negatives: randomIds(rng, N, spec.entity.numRows), tailSide,
     ...(weighted ? { posWeight: Float32Array.from({ length: B }, () => 0.2 + rng.next()) } : {}),
   };
+  const { entityDropout, relationDropout } = spec.config;
+  const drop = entityDropout > 0 || relationDropout > 0 ? { seed: 1000 + seed, entity: entityDropout, relation: relationDropout } : undefined;
+  if (drop) {
+    const kept = nativeGradients(spec, spec.config, batch, blankGradients(spec), null);
+    const dropped = nativeGradients(spec, spec.config, { ...batch, dropSeed: drop.seed }, blankGradients(spec), null);
+    assert.ok(Math.abs(dropped - kept) > 1e-6, `dropout changed nothing (loss ${dropped})`);
+    Object.assign(batch, { dropSeed: drop.seed });
+  }
   let isKnown: ReferenceBatch["isKnown"];
   if (filtered) {
     const known = new Map<string, [number, number, number]>();
@@ -56,17 +75,11 @@ function checkGradients(m: Interaction, spec: TinySpec, loss: ReferenceLoss, tai
     const masked = nativeGradients(spec, spec.config, batch, { entity: new Float32Array(spec.entity.rows.length), relation: new Float32Array(spec.relation.rows.length) }, spec.known);
     assert.ok(Math.abs(masked - unfiltered) > 1e-6, `masking known negatives changed nothing (loss ${masked})`);
   }
-  const out: BatchGradients = { entity: new Float32Array(spec.entity.rows.length), relation: new Float32Array(spec.relation.rows.length) };
-  if (spec.entity.concat) {
-    out.entityW = new Float32Array(spec.entity.W!.length);
-    out.entityB = new Float32Array(spec.entity.b!.length);
-    out.relationW = new Float32Array(spec.relation.W!.length);
-    out.relationB = new Float32Array(spec.relation.b!.length);
-  }
+  const out = blankGradients(spec);
   const nativeLoss = nativeGradients(spec, spec.config, batch, out, spec.known ?? null);
   const shape = modelShape({ interaction: m, dim: spec.dim, block: spec.block, gamma: spec.gamma });
   const { ent, rel } = referenceEncoders(spec);
-  const refBatch: ReferenceBatch = { ...batch, negChunk: spec.config.negChunk, ...(isKnown ? { isKnown } : {}) };
+  const refBatch: ReferenceBatch = { ...batch, negChunk: spec.config.negChunk, ...(isKnown ? { isKnown } : {}), ...(drop ? { drop } : {}) };
   const base = referenceBatchLoss(m, shape, ent, rel, loss, refBatch);
   assert.ok(Math.abs(base.loss - nativeLoss) <= 1e-4 * Math.max(1, Math.abs(base.loss)), `loss native ${nativeLoss} vs reference ${base.loss}`);
   const targets: [string, Float64Array, Float32Array][] = [["entity", ent.rows, out.entity], ["relation", rel.rows, out.relation]];
@@ -143,6 +156,13 @@ describe("native gradients == finite differences of the float64 reference", () =
       checkGradients(m, tinySpec(m, "shallow", 4, { loss: "softmax", negChunk: 3 }), SOFTMAX, false, 42, true);
     }
     checkGradients(getInteraction("distmult"), tinySpec(getInteraction("distmult"), "shallow", 4, { loss: "softmax" }, 40), SOFTMAX, true, 43, false, true);
+  });
+  it("entity and relation dropout (the step's mask rebuilt by the reference), both sides, concat encoder, groups", () => {
+    for (const name of ["complex", "rotate", "transe-l2", "quate"]) {
+      const m = getInteraction(name);
+      checkGradients(m, tinySpec(m, "shallow", 4, { entityDropout: 0.3, relationDropout: 0.4 }), LOGSIG, true, 51);
+      checkGradients(m, tinySpec(m, "concat", 4, { entityDropout: 0.5, negChunk: 3, loss: "softmax" }), { ...LOGSIG, kind: "softmax" }, false, 52);
+    }
   });
   it("margin loss", () => {
     const m = getInteraction("transe-l2");

@@ -35,21 +35,27 @@ function knownGraph(rng: Rng): { known: KnownTriples; answers: (keep: number, r:
   return { known: { out: adjacency(triples, E, true), in: adjacency(triples, E, false) }, answers };
 }
 
-function checkOneToN(m: Interaction, training: "1vsAll" | "KvsAll", tailSide: boolean, seed: number, n3: number, labelSmoothing: number, weighted: boolean): void {
+function checkOneToN(m: Interaction, training: "1vsAll" | "KvsAll", tailSide: boolean, seed: number, n3: number, labelSmoothing: number, weighted: boolean, dropout = 0): void {
   const rng = new Rng(seed);
-  const spec: TinySpec = tinySpec(m, "shallow", seed, { training, reciprocal: true, n3, labelSmoothing, negatives: 1 }, E, 2 * R);
+  const spec: TinySpec = tinySpec(m, "shallow", seed, { training, reciprocal: true, n3, labelSmoothing, negatives: 1, entityDropout: dropout, relationDropout: dropout }, E, 2 * R);
   const { known, answers } = knownGraph(rng);
   const B = spec.config.batch;
   const batch = {
     head: randomIds(rng, B, E), relation: randomIds(rng, B, 2 * R), tail: randomIds(rng, B, E),
     negatives: randomIds(rng, negativeCount(spec.config), E), tailSide,
     ...(weighted ? { posWeight: Float32Array.from({ length: B }, () => 0.2 + rng.next()) } : {}),
+    ...(dropout > 0 ? { dropSeed: 77 + seed } : {}),
   };
   const out: BatchGradients = { entity: new Float32Array(spec.entity.rows.length), relation: new Float32Array(spec.relation.rows.length) };
   const nativeLoss = nativeGradients(spec, spec.config, batch, out, training === "KvsAll" ? known : null);
+  if (dropout > 0) {
+    const { dropSeed: _, ...undropped } = batch;
+    const kept = nativeGradients(spec, spec.config, undropped, { entity: new Float32Array(spec.entity.rows.length), relation: new Float32Array(spec.relation.rows.length) }, training === "KvsAll" ? known : null);
+    assert.ok(Math.abs(kept - nativeLoss) > 1e-6, `${m.name} ${training}: dropout changed nothing (loss ${nativeLoss})`);
+  }
   const shape = modelShape({ interaction: m, dim: spec.dim, block: spec.block, gamma: spec.gamma });
   const { ent, rel } = referenceEncoders(spec);
-  const ref: ReferenceOneToNBatch = { ...batch, training, n3, labelSmoothing, answers };
+  const ref: ReferenceOneToNBatch = { ...batch, training, n3, labelSmoothing, answers, ...(dropout > 0 ? { drop: { seed: 77 + seed, entity: dropout, relation: dropout } } : {}) };
   const base = referenceOneToNLoss(m, shape, ent, rel, ref);
   assert.ok(Math.abs(base - nativeLoss) <= 1e-4 * Math.max(1, Math.abs(base)), `${m.name} ${training}: loss native ${nativeLoss} vs reference ${base}`);
   const h = 1e-5;
@@ -81,6 +87,12 @@ describe("1-N training: native gradients == finite differences of the float64 re
       checkOneToN(m, "KvsAll", true, 6, 0, 0, true);
     });
   }
+  it("entity and relation dropout on the query side (the step's mask rebuilt by the reference)", () => {
+    for (const name of ["complex", "distmult", "rotate"]) {
+      checkOneToN(getInteraction(name), "1vsAll", true, 11, 0.01, 0, false, 0.3);
+      checkOneToN(getInteraction(name), "KvsAll", true, 12, 0, 0.1, true, 0.5);
+    }
+  });
 });
 
 describe("1vsAll's all-entity block == the shared-negative scorer with N = every entity", () => {

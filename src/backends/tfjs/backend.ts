@@ -60,6 +60,7 @@ class TfjsBackend implements Backend {
     const reasons: string[] = []; // every interaction carries its tfjs form (Interaction.tfQuery)
     if (config.training !== "negatives") reasons.push(`training ${config.training} is native only (tfjs trains shared negatives)`);
     if (config.reciprocal) reasons.push("reciprocal relations are native only");
+    if (config.entityDropout > 0 || config.relationDropout > 0) reasons.push("dropout is native only");
     return reasons;
   }
 

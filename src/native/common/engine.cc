@@ -4,6 +4,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include "dropout.h"
 #include "threads.h"
 
 namespace kgc {
@@ -40,7 +41,7 @@ double l3(const EncoderTables& e, const std::vector<int32_t>& ids, float coef, f
 }  // namespace
 
 // Encodes the unique entity ids of the batch and the relation operator's prepared rows.
-void encodeBatch(const Context& c, Work& w, const int32_t* r, int B) {
+void encodeBatch(const Context& c, Work& w, const int32_t* r, int B, const uint64_t* dropSeed) {
   const ModelShape& s = c.shape;
   const int U = int(w.uEnt.size());
   w.Xe.resize(size_t(U) * s.dim);
@@ -49,8 +50,16 @@ void encodeBatch(const Context& c, Work& w, const int32_t* r, int B) {
   const int Ur = uniqueIds(r, B, w.uRel, w.rslot.data(), w.sortBuf);
   w.Xr.resize(size_t(Ur) * s.relWidth);
   encoderForward(c.rel, w.uRel.data(), Ur, w.Xr.data(), w.encR);
+  if (dropSeed && c.cfg.entityDropout > 0) dropRows(w.uEnt.data(), U, s.dim, *dropSeed, c.cfg.entityDropout, w.Xe.data(), w.maskE);
+  if (dropSeed && c.cfg.relationDropout > 0)
+    dropRows(w.uRel.data(), Ur, s.relWidth, *dropSeed ^ kRelationDropStream, c.cfg.relationDropout, w.Xr.data(), w.maskR);
   w.P.resize(size_t(Ur) * s.prepWidth);
   for (int u = 0; u < Ur; u++) c.model->prep(w.Xr.data() + size_t(u) * s.relWidth, w.P.data() + size_t(u) * s.prepWidth, s);
+}
+
+void dropBatchBackward(const Context& c, Work& w, const uint64_t* dropSeed) {
+  if (dropSeed && c.cfg.entityDropout > 0) dropBackward(w.maskE, w.dXe.size(), w.dXe.data());
+  if (dropSeed && c.cfg.relationDropout > 0) dropBackward(w.maskR, w.dXr.size(), w.dXr.data());
 }
 
 void queryBackward(const Context& c, Work& w, int B, bool tailSide) {
@@ -110,7 +119,7 @@ void maskKnown(const Adjacency& known, const int32_t* keep, const int32_t* r, in
 }  // namespace
 
 double forwardBackward(const Context& c, Work& w, const int32_t* h, const int32_t* r, const int32_t* t,
-                       const int32_t* neg, const float* wPos, bool tailSide) {
+                       const int32_t* neg, const float* wPos, bool tailSide, const uint64_t* dropSeed) {
   const ModelShape& s = c.shape;
   const int B = c.cfg.batch, N = c.cfg.negatives, d = s.dim;
   const int groupRows = negGroupRows(c.cfg), NN = negCount(c.cfg);
@@ -123,7 +132,7 @@ double forwardBackward(const Context& c, Work& w, const int32_t* h, const int32_
   std::memcpy(w.ids.data() + 2 * B, neg, sizeof(int32_t) * NN);
   w.slot.resize(w.ids.size());
   const int U = uniqueIds(w.ids.data(), int(w.ids.size()), w.uEnt, w.slot.data(), w.sortBuf);
-  encodeBatch(c, w, r, B);
+  encodeBatch(c, w, r, B, dropSeed);
   const int Ur = int(w.uRel.size());
   buildQueries(c, w, B, tailSide);
   gatherRows(w, w.slot.data() + B, B, d, w.T);
@@ -171,6 +180,7 @@ double forwardBackward(const Context& c, Work& w, const int32_t* h, const int32_
     for (int x = 0; x < d; x++) dst[x] += src[x];
   }
 
+  dropBatchBackward(c, w, dropSeed);
   w.dRawE.resize(size_t(U) * c.ent.raw);
   w.dRawR.resize(size_t(Ur) * c.rel.raw);
   if (c.ent.concat) {
@@ -267,6 +277,8 @@ TrainResult trainSteps(const Context& c, const TrainCounters& k, int threads, in
     w.r.resize(B);
     w.t.resize(B);
     w.neg.resize(NN);
+    const bool dropout = c.cfg.entityDropout > 0 || c.cfg.relationDropout > 0;
+    uint64_t dropSeed = 0;
     std::vector<float> wPos(data.posWeight ? B : 0);
     TrainResult& res = results[tid];
     while (!stop.load(std::memory_order_relaxed)) {
@@ -287,14 +299,16 @@ TrainResult trainSteps(const Context& c, const TrainCounters& k, int threads, in
       const bool tailSide = c.cfg.reciprocal || local % 2 == 0;
       local++;
       const float* wp = data.posWeight ? wPos.data() : nullptr;
+      if (dropout) dropSeed = rng.next();  // drawn only with dropout on: other runs keep their streams
+      const uint64_t* ds = dropout ? &dropSeed : nullptr;
       double loss;
       if (c.cfg.training == TrainMode::Negatives) {
         const int32_t* side = tailSide ? data.tail : data.head;
         for (int j = 0; j < NN; j++)
           w.neg[j] = j % c.cfg.negatives < c.cfg.dataNegatives ? side[rng.below(uint64_t(data.n))] : int32_t(rng.below(uint64_t(c.numEntities)));
-        loss = forwardBackward(c, w, w.h.data(), w.r.data(), w.t.data(), w.neg.data(), wp, tailSide);
+        loss = forwardBackward(c, w, w.h.data(), w.r.data(), w.t.data(), w.neg.data(), wp, tailSide, ds);
       } else {
-        loss = forwardBackwardOneToN(c, w, w.h.data(), w.r.data(), w.t.data(), wp, tailSide);
+        loss = forwardBackwardOneToN(c, w, w.h.data(), w.r.data(), w.t.data(), wp, tailSide, ds);
       }
       if (!std::isfinite(loss)) {
         res.diverged = true;
@@ -333,7 +347,7 @@ void scoreShared(const Context& c, const int32_t* keep, const int32_t* rel, bool
   std::memcpy(w.ids.data() + B, cands, sizeof(int32_t) * N);
   w.slot.resize(w.ids.size());
   uniqueIds(w.ids.data(), int(w.ids.size()), w.uEnt, w.slot.data(), w.sortBuf);
-  encodeBatch(c, w, rel, B);
+  encodeBatch(c, w, rel, B, nullptr);
   buildQueries(c, w, B, tailSide);
   gatherRows(w, w.slot.data() + B, N, c.shape.dim, w.C);
   blockScore(c.model->comparator, c.shape, w.Q.data(), B, w.C.data(), N, S, w.cmp);
@@ -379,7 +393,7 @@ void scoreRows(const Context& c, Work& w, const int32_t* keep, const int32_t* re
   std::memcpy(w.ids.data() + B, cands, sizeof(int32_t) * B * K);
   w.slot.resize(w.ids.size());
   uniqueIds(w.ids.data(), int(w.ids.size()), w.uEnt, w.slot.data(), w.sortBuf);
-  encodeBatch(c, w, rel, B);
+  encodeBatch(c, w, rel, B, nullptr);
   buildQueries(c, w, B, tailSide);
   const int d = c.shape.dim;
   for (int i = 0; i < B; i++) {

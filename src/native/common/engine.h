@@ -41,6 +41,8 @@ template <> struct OptionNames<TrainMode> { static constexpr const char* names[]
   X(float, advTemp)          /* self-adversarial temperature */                                    \
   X(float, margin)           /* margin of the margin loss */                                       \
   X(float, reg)              /* L3 coefficient on raw rows touched by the batch */                 \
+  X(float, entityDropout)    /* dropout on the batch's encoded entity rows (dropout.h) */          \
+  X(float, relationDropout)  /* and on its encoded relation rows */                                \
   X(RowOptimizer, optimizer) /* rows: row-wise Adagrad or lazy Adam (moments of the batch's rows) */\
   X(float, lr)               /* rows' learning rate (the TS loop applies the schedule) */          \
   X(float, denseLr)          /* Adam of the dense encoder weights */                               \
@@ -109,6 +111,7 @@ struct Work {
   std::vector<std::pair<int32_t, int32_t>> sortBuf;
   std::vector<float> Xe, Xr, P, Q, T, C, sPos, S, gPos, G, dQ, dT, dC, dXe, dXr, dP, dRawE, dRawR;
   std::vector<float> dWe, dbe, dWr, dbr;
+  std::vector<float> maskE, maskR;  // dropout masks of Xe / Xr (dropout.h)
   EncoderWork encE, encR;
   CompareScratch cmp;
 };
@@ -117,20 +120,24 @@ struct Work {
 // w.dRawE [U, raw] (ids w.uEnt) / w.dRawR (ids w.uRel) and dense grads in w.dW*, w.db*.
 // keep/target = heads/tails on the tail side and tails/heads on the head side; neg holds
 // negCount(cfg) ids, group g's N serve query rows [g * negGroupRows, (g + 1) * negGroupRows).
+// dropSeed: the step's dropout draw (dropout.h), null = no dropout (or both rates 0).
 double forwardBackward(const Context& c, Work& w, const int32_t* h, const int32_t* r, const int32_t* t,
-                       const int32_t* neg, const float* wPos, bool tailSide);
+                       const int32_t* neg, const float* wPos, bool tailSide, const uint64_t* dropSeed);
 
 // Batch helpers shared by the two training modes (engine.cc). uniqueIds: sorted unique ids of
 // `ids` into u, slot[i] = position of ids[i] in u. encodeBatch: encodes w.uEnt into w.Xe and the
-// batch's relations (unique in w.uRel, w.rslot) into w.Xr and prepared rows w.P. buildQueries:
+// batch's relations (unique in w.uRel, w.rslot) into w.Xr and prepared rows w.P, the encoded rows
+// dropped out when dropSeed is given (masks in w.maskE / w.maskR). buildQueries:
 // w.Q [B, dim] from w.Xe rows w.slot[i] and w.P rows w.rslot[i].
 int uniqueIds(const int32_t* ids, int n, std::vector<int32_t>& u, int32_t* slot,
               std::vector<std::pair<int32_t, int32_t>>& buf);
-void encodeBatch(const Context& c, Work& w, const int32_t* r, int B);
+void encodeBatch(const Context& c, Work& w, const int32_t* r, int B, const uint64_t* dropSeed);
 void buildQueries(const Context& c, Work& w, int B, bool tailSide);
 // queryBackward: from w.dQ [B, dim], the kept entities' gradients w.dXe [uEnt, dim] (zeroed
 // first; the caller adds the other entity roles) and the relations' w.dXr [uRel, relWidth].
 void queryBackward(const Context& c, Work& w, int B, bool tailSide);
+// dropBatchBackward: w.dXe / w.dXr through the masks encodeBatch drew (nothing without dropSeed).
+void dropBatchBackward(const Context& c, Work& w, const uint64_t* dropSeed);
 // The L3 term (reg) of one raw row: adds sum |x|^3 to total and its gradient 3 coef |x| x to g
 // (1-N's N3 cubes each coordinate's modulus instead: one-to-n.cc).
 inline void addCubes(const float* row, int width, float coef, float* g, double& total) {
@@ -150,8 +157,9 @@ void zeroed(std::vector<T>& v, size_t n) {
 // against the query's known answers (c.knownOut / c.knownIn) with label smoothing. Leaves the
 // DENSE entity gradient in w.dRawE [numEntities, raw] with w.uEnt = 0..numEntities-1, and the
 // relations' in w.dRawR (ids w.uRel), like forwardBackward.
+// Dropout (dropSeed) drops the query side only (kept entities, relations), not the all-entity block.
 double forwardBackwardOneToN(const Context& c, Work& w, const int32_t* h, const int32_t* r, const int32_t* t,
-                             const float* wPos, bool tailSide);
+                             const float* wPos, bool tailSide, const uint64_t* dropSeed);
 
 struct TrainCounters {
   double* global;        // [2]: steps done, Adam updates done

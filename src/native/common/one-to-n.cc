@@ -111,7 +111,7 @@ double n3Row(const float* row, int width, int parts, float coef, float* g) {
 }  // namespace
 
 double forwardBackwardOneToN(const Context& c, Work& w, const int32_t* h, const int32_t* r, const int32_t* t,
-                             const float* wPos, bool tailSide) {
+                             const float* wPos, bool tailSide, const uint64_t* dropSeed) {
   const ModelShape& s = c.shape;
   const int B = c.cfg.batch, d = s.dim, E = int(c.numEntities);
   const bool kvs = c.cfg.training == TrainMode::KvsAll;
@@ -119,7 +119,7 @@ double forwardBackwardOneToN(const Context& c, Work& w, const int32_t* h, const 
   const int32_t* target = tailSide ? t : h;
   w.slot.resize(B);
   uniqueIds(keep, B, w.uEnt, w.slot.data(), w.sortBuf);
-  encodeBatch(c, w, r, B);
+  encodeBatch(c, w, r, B, dropSeed);
   const int Ur = int(w.uRel.size()), Uk = int(w.uEnt.size());
   buildQueries(c, w, B, tailSide);
 
@@ -161,6 +161,7 @@ double forwardBackwardOneToN(const Context& c, Work& w, const int32_t* h, const 
 
   // the queries' backward: dQ -> kept entities (unique slots) and relations
   queryBackward(c, w, B, tailSide);
+  dropBatchBackward(c, w, dropSeed);
   for (int u = 0; u < Uk; u++) {
     float* dst = w.dRawE.data() + size_t(w.uEnt[u]) * d;
     const float* src = w.dXe.data() + size_t(u) * d;
