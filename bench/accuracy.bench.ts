@@ -84,10 +84,10 @@ function configFor(dataset: string, model: string): string {
   return existsSync(tuned) ? tuned : join("models", `${model}.json`);
 }
 
-/** The config's training mode (negatives, 1vsAll, KvsAll), for the table. */
+/** The config's training mode (negatives, 1vsAll, KvsAll) and loss when not the default, for the table. */
 function trainingOf(configPath: string): string {
-  const c = JSON.parse(readFileSync(configPath, "utf8")) as { training?: string; reciprocal?: boolean };
-  return `${c.training ?? "negatives"}${c.reciprocal ? "+rec" : ""}`;
+  const c = JSON.parse(readFileSync(configPath, "utf8")) as { training?: string; reciprocal?: boolean; loss?: string };
+  return `${c.training ?? "negatives"}${c.reciprocal ? "+rec" : ""}${c.loss && c.loss !== "logsigmoid" ? `/${c.loss}` : ""}`;
 }
 
 function trainAndEval(dataset: string, model: string, minutes: number, protocol: "filtered" | "candidates", split: "valid" | "test" = "test"): EvalReport {
@@ -127,7 +127,7 @@ for (const dataset of DATASETS) {
       emit("filtered test MRR", config, o.mrr, "MRR");
       emit("filtered test Hits@10", config, o.hits10, "fraction");
       emit("published filtered test MRR", { dataset, model, source }, pub, "MRR");
-      rows.push(`${dataset.padEnd(10)} ${model.padEnd(10)} ${training.padEnd(9)} MRR ${o.mrr.toFixed(3)}  H@10 ${o.hits10.toFixed(3)}  published ${Number.isNaN(pub) ? "  -  " : pub.toFixed(3)} (${source})  gap ${(o.mrr - pub).toFixed(3)}`);
+      rows.push(`${dataset.padEnd(10)} ${model.padEnd(10)} ${training.padEnd(19)} MRR ${o.mrr.toFixed(3)}  H@10 ${o.hits10.toFixed(3)}  published ${Number.isNaN(pub) ? "  -  " : pub.toFixed(3)} (${source})  gap ${(o.mrr - pub).toFixed(3)}`);
     } catch (err) {
       rows.push(`${dataset.padEnd(10)} ${model.padEnd(10)} FAILED: ${(err as Error).message}`);
     }
