@@ -83,6 +83,12 @@ export function encodeRow(e: ReferenceEncoder, id: number, out: number): Float64
 
 const softplus = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 
+/** log sum_j exp(v_j), shifted by the maximum. */
+function logSumExp(v: readonly number[]): number {
+  const mx = Math.max(...v);
+  return mx + Math.log(v.reduce((a, x) => a + Math.exp(x - mx), 0));
+}
+
 /**
  * Loss of a batch. `frozenWeights` (shape [B, N]) fixes the self-adversarial weights, which
  * training treats as constants; the weights used are returned.
@@ -113,9 +119,7 @@ export function referenceBatchLoss(m: Interaction, shape: ModelShape, ent: Refer
       continue;
     }
     if (loss.kind === "softmax") {
-      const all = [sPos, ...s.filter((_, j) => live[j])];
-      const mx = Math.max(...all);
-      total += wi * (mx + Math.log(all.reduce((a, v) => a + Math.exp(v - mx), 0)) - sPos);
+      total += wi * (logSumExp([sPos, ...s.filter((_, j) => live[j])]) - sPos);
       continue;
     }
     if (frozenWeights) {
@@ -190,8 +194,7 @@ export function referenceOneToNLoss(m: Interaction, shape: ModelShape, ent: Refe
     const wi = (batch.posWeight ? batch.posWeight[i]! : 1) / wsum;
     let li: number;
     if (batch.training === "1vsAll") {
-      const mx = Math.max(...s);
-      li = mx + Math.log(s.reduce((a, v) => a + Math.exp(v - mx), 0)) - s[target]!;
+      li = logSumExp(s) - s[target]!;
     } else {
       const answers = batch.answers!(keep, batch.relation[i]!);
       const off = batch.labelSmoothing / E, on = 1 - batch.labelSmoothing + off;

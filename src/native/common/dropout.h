@@ -31,9 +31,9 @@ inline void dropRows(const int32_t* ids, int U, int width, uint64_t seed, float 
     }
 }
 
-// dX [n, width] *= the mask of its rows (n <= the rows dropRows saw: a prefix of them).
-inline void dropBackward(const std::vector<float>& mask, size_t n, float* dX) {
-  for (size_t k = 0; k < n; k++) dX[k] *= mask[k];
+// dX [U, width] *= the mask dropRows drew for the same rows.
+inline void dropBackward(const std::vector<float>& mask, std::vector<float>& dX) {
+  for (size_t k = 0; k < dX.size(); k++) dX[k] *= mask[k];
 }
 
 }  // namespace kgc

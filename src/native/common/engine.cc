@@ -58,8 +58,8 @@ void encodeBatch(const Context& c, Work& w, const int32_t* r, int B, const uint6
 }
 
 void dropBatchBackward(const Context& c, Work& w, const uint64_t* dropSeed) {
-  if (dropSeed && c.cfg.entityDropout > 0) dropBackward(w.maskE, w.dXe.size(), w.dXe.data());
-  if (dropSeed && c.cfg.relationDropout > 0) dropBackward(w.maskR, w.dXr.size(), w.dXr.data());
+  if (dropSeed && c.cfg.entityDropout > 0) dropBackward(w.maskE, w.dXe);
+  if (dropSeed && c.cfg.relationDropout > 0) dropBackward(w.maskR, w.dXr);
 }
 
 void queryBackward(const Context& c, Work& w, int B, bool tailSide) {

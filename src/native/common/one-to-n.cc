@@ -40,24 +40,7 @@ double softmaxRow(float* S, int E, int target, float wi) {
   const float sTarget = S[target];
   float mx = S[0];
   for (int j = 1; j < E; j++) mx = std::fmax(mx, S[j]);
-  double z = 0;
-#ifdef __AVX512F__
-  // the exps cost as much as a third of the GEMMs at d = 256 when scalar
-  const __m512 vmx = _mm512_set1_ps(mx);
-  __m512 vz = _mm512_setzero_ps();
-  for (int j = 0; j < E; j += 16) {
-    const __mmask16 m = vec::tailMask(E - j);
-    const __m512 e = vec::exp(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, S + j), vmx));
-    _mm512_mask_storeu_ps(S + j, m, e);
-    vz = _mm512_mask_add_ps(vz, m, vz, e);
-  }
-  z = _mm512_reduce_add_ps(vz);
-#else
-  for (int j = 0; j < E; j++) {
-    S[j] = std::exp(S[j] - mx);
-    z += S[j];
-  }
-#endif
+  const double z = expShiftedSum(S, E, mx, S);
   const float scale = float(wi / z);
   for (int j = 0; j < E; j++) S[j] *= scale;
   S[target] -= wi;
